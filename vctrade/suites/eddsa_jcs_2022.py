@@ -1,0 +1,12 @@
+"""eddsa-jcs-2022: Ed25519 over JCS (W3C Data Integrity EdDSA Cryptosuites v1.0)."""
+
+from __future__ import annotations
+
+from .base import Cryptosuite, JcsTransform
+
+
+class EddsaJcs2022(JcsTransform, Cryptosuite):
+    """Ed25519 signatures over RFC 8785 canonical JSON."""
+
+    name = "eddsa-jcs-2022"
+    key_types = frozenset({"Ed25519"})

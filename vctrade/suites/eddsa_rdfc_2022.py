@@ -1,0 +1,12 @@
+"""eddsa-rdfc-2022: Ed25519 over RDFC-1.0 (W3C Data Integrity EdDSA Cryptosuites v1.0)."""
+
+from __future__ import annotations
+
+from .base import Cryptosuite, RdfcTransform
+
+
+class EddsaRdfc2022(RdfcTransform, Cryptosuite):
+    """Ed25519 signatures over RDFC-1.0 canonical N-Quads."""
+
+    name = "eddsa-rdfc-2022"
+    key_types = frozenset({"Ed25519"})

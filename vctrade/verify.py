@@ -1,0 +1,144 @@
+"""The verification pipeline: a document in, a :class:`VerificationResult` out.
+
+``verify`` never raises for a bad document: every problem is a failed check,
+and anything it could not decide (a DID that does not resolve, an unknown
+context) is an ``error`` check. It raises only for misuse of the API (a naive
+``now``).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from .credentials import data_model_version, issuer_id, structure_problems, types_of, validity_problem
+from .did.resolver import default_resolver
+from .errors import ContextError, InputError
+from .jsonld import DocumentLoader, default_loader, expand_safe
+from .proofs import MethodResolver, verify_proofs
+from .result import ERROR, FAILED, PASSED, Check, VerificationResult
+
+__all__ = ["verify", "DEFAULT_SKEW", "parse_document"]
+
+DEFAULT_SKEW = timedelta(minutes=5)
+
+
+def parse_document(data: str | bytes | dict[str, Any]) -> Any:
+    """A document from JSON text or an already-parsed object (raises InputError on bad JSON)."""
+    if isinstance(data, dict):
+        return data
+    try:
+        return json.loads(data)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"not valid JSON: {exc}") from exc
+    except RecursionError as exc:
+        raise InputError("not valid JSON: nested too deeply") from exc
+
+
+def _clock(now: datetime | None) -> datetime:
+    if now is None:
+        return datetime.now(timezone.utc)
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware (e.g. datetime.now(timezone.utc))")
+    return now
+
+
+def _jsonld_check(document: dict[str, Any], loader: DocumentLoader) -> Check:
+    try:
+        expand_safe(document, loader)
+    except ContextError as exc:
+        return Check("json-ld", ERROR, exc.code, str(exc))
+    except InputError as exc:
+        return Check("json-ld", FAILED, exc.code, str(exc))
+    return Check("json-ld", PASSED, "jsonld_ok", "every term is defined by pinned contexts")
+
+
+def verify(
+    document: str | bytes | dict[str, Any],
+    *,
+    now: datetime | None = None,
+    resolver: MethodResolver | None = None,
+    loader: DocumentLoader | None = None,
+    skew: timedelta = DEFAULT_SKEW,
+    challenge: str | None = None,
+    domain: str | None = None,
+) -> VerificationResult:
+    """Verify a credential (or presentation): structure, JSON-LD, proofs, issuer, validity, status."""
+    moment = _clock(now)
+    resolver = resolver or default_resolver()
+    loader = loader or default_loader()
+    try:
+        parsed = parse_document(document)
+    except InputError as exc:
+        return VerificationResult((Check("structure", FAILED, exc.code, str(exc)),))
+    if isinstance(parsed, dict) and "VerifiablePresentation" in types_of(parsed):
+        return _verify_presentation(parsed, moment, resolver, loader, skew, challenge, domain)
+    return _verify_credential(parsed, moment, resolver, loader, skew)
+
+
+def _verify_credential(
+    document: Any, now: datetime, resolver: MethodResolver, loader: DocumentLoader, skew: timedelta
+) -> VerificationResult:
+    problems = structure_problems(document)
+    if problems:
+        return VerificationResult((Check("structure", FAILED, "invalid_structure", "; ".join(problems)),))
+    issuer = issuer_id(document)
+    checks = [Check("structure", PASSED, "structure_ok", "well-formed VC " + _version_label(document))]
+    checks.append(_jsonld_check(document, loader))
+    proof_checks, signers = verify_proofs(document, resolver=resolver, loader=loader, now=now, skew=skew)
+    checks.extend(proof_checks)
+    if issuer in signers:
+        checks.append(Check("issuer", PASSED, "issuer_signed", f"signed by the issuer {issuer}"))
+    elif signers:
+        checks.append(Check("issuer", FAILED, "issuer_mismatch",
+                            f"no valid proof is by the issuer {issuer} (signed by {', '.join(signers)})"))
+    else:
+        checks.append(Check("issuer", FAILED, "issuer_unproven", f"no valid proof by the issuer {issuer}"))
+    problem = validity_problem(document, now, skew)
+    if problem:
+        checks.append(Check("validity-period", FAILED, "outside_validity_period", problem))
+    else:
+        checks.append(Check("validity-period", PASSED, "within_validity_period", f"valid at {now.isoformat()}"))
+    if "credentialStatus" in document:
+        # Fail closed until status checking is wired in: an unchecked status is never a pass.
+        checks.append(Check("status", ERROR, "status_unchecked", "credentialStatus cannot be checked by this version"))
+    return VerificationResult(tuple(checks), "credential", issuer, document.get("id"))
+
+
+def _verify_presentation(
+    document: dict[str, Any],
+    now: datetime,
+    resolver: MethodResolver,
+    loader: DocumentLoader,
+    skew: timedelta,
+    challenge: str | None,
+    domain: str | None,
+) -> VerificationResult:
+    problems = structure_problems(document, kind="VerifiablePresentation")
+    if problems:
+        return VerificationResult((Check("structure", FAILED, "invalid_structure", "; ".join(problems)),), "presentation")
+    checks = [Check("structure", PASSED, "structure_ok", "well-formed VP " + _version_label(document))]
+    checks.append(_jsonld_check(document, loader))
+    proof_checks, signers = verify_proofs(
+        document, resolver=resolver, loader=loader, now=now, skew=skew,
+        purpose="authentication", challenge=challenge, domain=domain,
+    )
+    checks.extend(proof_checks)
+    holder = document.get("holder")
+    holder = holder.get("id") if isinstance(holder, dict) else holder
+    if holder is not None:
+        if holder in signers:
+            checks.append(Check("holder", PASSED, "holder_signed", f"signed by the holder {holder}"))
+        else:
+            checks.append(Check("holder", FAILED, "holder_unproven", f"no valid proof by the holder {holder}"))
+    embedded = document.get("verifiableCredential", [])
+    nested = tuple(
+        _verify_credential(credential, now, resolver, loader, skew)
+        for credential in (embedded if isinstance(embedded, list) else [embedded])
+    )
+    return VerificationResult(tuple(checks), "presentation", holder, document.get("id"), nested)
+
+
+def _version_label(document: dict[str, Any]) -> str:
+    return data_model_version(document) or "?"
