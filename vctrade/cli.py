@@ -1,0 +1,351 @@
+"""The ``vctrade`` command line: thin — parse arguments, call the library, print.
+
+Exit codes: 0 verified / done, 1 not verified, 2 bad usage or input,
+3 could not decide or could not do (e.g. a DID that does not resolve).
+Payloads go to stdout, messages to stderr.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+import tempfile
+import traceback
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any, Optional, TypeVar
+
+import typer
+
+from . import __version__
+from .credentials import parse_datetime
+from .did import DIDResolver, StaticResolver, default_resolver
+from .errors import InputError, InvalidDocument, VctradeError
+from .jsonld import DocumentLoader, default_loader
+from .keys import KEY_TYPES, Key, normalize_key_type
+from .result import VerificationResult
+from .signing import sign as sign_credential
+from .verify import DEFAULT_SKEW, verify as verify_document
+
+app = typer.Typer(
+    name="vctrade",
+    help="Verifiable credentials for customs trade: keys, DIDs, signing and verification.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+key_app = typer.Typer(help="Generate and inspect signing keys.", no_args_is_help=True)
+did_app = typer.Typer(help="Resolve DIDs.", no_args_is_help=True)
+app.add_typer(key_app, name="key")
+app.add_typer(did_app, name="did")
+
+_state = {"verbose": False}
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _fail(message: str, code: int) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code)
+
+
+def _handle_errors(func: F) -> F:
+    """Turn library errors into one-line messages and exit codes; tracebacks only with -v."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except VctradeError as exc:
+            if _state["verbose"]:
+                traceback.print_exc()
+            raise _fail(str(exc), exc.exit_code) from None
+        except (typer.Exit, typer.Abort, SystemExit):
+            raise
+        except Exception as exc:  # a bug, not bad input: say so, keep it short unless -v
+            if _state["verbose"]:
+                traceback.print_exc()
+            raise _fail(f"internal error: {type(exc).__name__}: {exc} (run with -v for details)", 3) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+@app.callback()
+def _main(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show tracebacks on errors.")] = False,
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+) -> None:
+    _state["verbose"] = verbose
+    if version:
+        typer.echo(__version__)
+        raise typer.Exit(0)
+
+
+# -- helpers -----------------------------------------------------------------------------------
+
+
+def _read_json_object(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_bytes()
+    except FileNotFoundError:
+        raise InvalidDocument(f"file not found: {path}") from None
+    except IsADirectoryError:
+        raise InvalidDocument(f"{path} is a folder, not a file") from None
+    except OSError as exc:
+        raise InvalidDocument(f"cannot read {path}: {exc.strerror}") from None
+    try:
+        document = json.loads(text)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InvalidDocument(f"{path} is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise InvalidDocument(f"{path} is nested too deeply") from None
+    if not isinstance(document, dict):
+        raise InvalidDocument(f"{path} holds a JSON {type(document).__name__}, not a JSON object")
+    return document
+
+
+def _write_output(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        return
+    try:
+        output.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write {output}: {exc.strerror}") from None
+    typer.echo(f"wrote {output}", err=True)
+
+
+def _loader(contexts: list[str]) -> DocumentLoader:
+    if not contexts:
+        return default_loader()
+    extra: dict[str, str] = {}
+    for spec in contexts:
+        url, sep, file = spec.partition("=")
+        if not sep or not url or not file:
+            raise InputError(f"--context takes URL=FILE, got {spec!r}")
+        extra[url] = file
+    return DocumentLoader(extra)
+
+
+def _parse_time(value: str | None, option: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return parse_datetime(value)
+    except InvalidDocument:
+        raise InputError(f"{option} takes a date-time with a timezone, e.g. 2030-01-01T00:00:00Z; got {value!r}") from None
+
+
+def _load_key(path: Path, passphrase: str | None) -> Key:
+    return Key.load(path, passphrase or os.environ.get("VCTRADE_KEY_PASSPHRASE"))
+
+
+ContextOption = Annotated[
+    list[str],
+    typer.Option("--context", help="Add a JSON-LD context: URL=FILE (never fetched from the network)."),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
+OutputOption = Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to this file instead of stdout.")]
+PassphraseOption = Annotated[
+    Optional[str], typer.Option("--passphrase", help="Passphrase of an encrypted key (or VCTRADE_KEY_PASSPHRASE).")
+]
+
+
+# -- key -----------------------------------------------------------------------------------------
+
+
+@key_app.command("generate")
+@_handle_errors
+def key_generate(
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the private JWK (mode 0600).")],
+    key_type: Annotated[str, typer.Option("--type", "-t", help=f"Key type: {', '.join(KEY_TYPES)}.")] = "ed25519",
+    passphrase: PassphraseOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Generate a key pair, save it as a JWK file and print its did:key."""
+    key = Key.generate(normalize_key_type(key_type))
+    key.save(output, passphrase or os.environ.get("VCTRADE_KEY_PASSPHRASE"))
+    if as_json:
+        _write_output(json.dumps({"file": str(output), "type": key.key_type, "did": key.did,
+                                  "verificationMethod": key.did_key_verification_method}), None)
+    else:
+        typer.echo(f"wrote {output} ({key.key_type})", err=True)
+        typer.echo(key.did)
+
+
+@key_app.command("show")
+@_handle_errors
+def key_show(
+    path: Annotated[Path, typer.Argument(help="A key file (JWK, encrypted JWK, Multikey JSON or PEM).")],
+    passphrase: PassphraseOption = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="jwk, multikey or pem (public parts only).")] = "jwk",
+) -> None:
+    """Print a key's public parts and its did:key."""
+    key = _load_key(path, passphrase)
+    if fmt == "pem":
+        _write_output(key.to_pem().decode("ascii"), None)
+        return
+    if fmt not in ("jwk", "multikey"):
+        raise InputError(f"--format must be jwk, multikey or pem, not {fmt!r}")
+    public: dict[str, Any] = (
+        {"type": "Multikey", "publicKeyMultibase": key.public_multibase} if fmt == "multikey" else key.to_jwk()
+    )
+    _write_output(json.dumps({"type": key.key_type, "did": key.did, "publicKey": public}, indent=2), None)
+
+
+# -- did -----------------------------------------------------------------------------------------
+
+
+@did_app.command("resolve")
+@_handle_errors
+def did_resolve(
+    did: Annotated[str, typer.Argument(help="The DID to resolve, e.g. did:key:z6Mk…")],
+    as_json: JsonOption = False,
+) -> None:
+    """Resolve a DID and print its DID document."""
+    document = default_resolver().resolve(did).to_dict()
+    if as_json:
+        _write_output(json.dumps(document), None)
+        return
+    _write_output(json.dumps(document, indent=2), None)
+
+
+# -- sign / verify -------------------------------------------------------------------------------
+
+
+@app.command("sign")
+@_handle_errors
+def sign_command(
+    path: Annotated[Path, typer.Argument(help="The unsigned (or already signed) credential, JSON.")],
+    key_path: Annotated[Path, typer.Option("--key", "-k", help="The signing key file.")],
+    suite: Annotated[
+        Optional[str],
+        typer.Option(help="eddsa-rdfc-2022, eddsa-jcs-2022, ecdsa-rdfc-2019, ecdsa-jcs-2019 or Ed25519Signature2020."),
+    ] = None,
+    verification_method: Annotated[
+        Optional[str], typer.Option("--verification-method", help="The DID URL of the key (default: its did:key).")
+    ] = None,
+    previous_proof: Annotated[
+        Optional[list[str]], typer.Option("--previous-proof", help="Chain this proof to the proof with this id.")
+    ] = None,
+    proof_id: Annotated[Optional[str], typer.Option("--proof-id", help="An id for the new proof.")] = None,
+    expires: Annotated[Optional[str], typer.Option(help="When the proof expires (date-time).")] = None,
+    created: Annotated[Optional[str], typer.Option(help="The proof's created time (default: now).")] = None,
+    passphrase: PassphraseOption = None,
+    contexts: ContextOption = [],  # noqa: B006 (typer reads the default; never mutated)
+    output: OutputOption = None,
+) -> None:
+    """Add a Data Integrity proof to a credential (a proof set if it has one; a chain with --previous-proof)."""
+    credential = _read_json_object(path)
+    key = _load_key(key_path, passphrase)
+    previous: str | list[str] | None = None
+    if previous_proof:
+        previous = previous_proof[0] if len(previous_proof) == 1 else list(previous_proof)
+    signed = sign_credential(
+        credential,
+        key,
+        suite=suite,
+        verification_method=verification_method,
+        previous_proof=previous,
+        proof_id=proof_id,
+        created=_parse_time(created, "--created"),
+        expires=_parse_time(expires, "--expires"),
+        loader=_loader(contexts),
+    )
+    _write_output(json.dumps(signed, indent=2), output)
+
+
+_MARKS = {"passed": "ok  ", "failed": "FAIL", "error": "ERR "}
+
+
+def _print_report(result: VerificationResult, indent: str = "") -> None:
+    width = max((len(c.name) for c in result.all_checks()), default=10)
+    for check in result.checks:
+        typer.echo(f"{indent}{_MARKS[check.status]}  {check.name:<{width}}  {check.message}")
+    for index, nested in enumerate(result.nested):
+        typer.echo(f"{indent}  credential {index} ({nested.id or 'no id'}):")
+        _print_report(nested, indent + "    ")
+
+
+def _exit_code(result: VerificationResult) -> int:
+    if result.verified:
+        return 0
+    return 3 if result.undecided else 1
+
+
+@app.command("verify")
+@_handle_errors
+def verify_command(
+    path: Annotated[Path, typer.Argument(help="The credential or presentation to verify, JSON.")],
+    as_json: JsonOption = False,
+    now: Annotated[Optional[str], typer.Option(help="Verify as of this date-time (default: now).")] = None,
+    skew: Annotated[int, typer.Option(help="Allowed clock skew in seconds.")] = int(DEFAULT_SKEW.total_seconds()),
+    challenge: Annotated[Optional[str], typer.Option(help="The challenge a presentation must carry.")] = None,
+    domain: Annotated[Optional[str], typer.Option(help="The domain a presentation must carry.")] = None,
+    did_documents: Annotated[
+        list[Path],
+        typer.Option("--did-document", help="A controller/DID document to use instead of resolving its id."),
+    ] = [],  # noqa: B006
+    contexts: ContextOption = [],  # noqa: B006
+) -> None:
+    """Verify a credential or presentation; exit 0 verified, 1 not verified, 3 undecided."""
+    document = _read_json_object(path)
+    if skew < 0:
+        raise InputError("--skew must not be negative")
+    resolver: DIDResolver = (
+        StaticResolver([_read_json_object(p) for p in did_documents]) if did_documents else default_resolver()
+    )
+    result = verify_document(
+        document,
+        now=_parse_time(now, "--now"),
+        resolver=resolver,
+        loader=_loader(contexts),
+        skew=timedelta(seconds=skew),
+        challenge=challenge,
+        domain=domain,
+    )
+    if as_json:
+        _write_output(json.dumps(result.to_dict()), None)
+    else:
+        _print_report(result)
+        verdict = "VERIFIED" if result.verified else "UNDECIDED" if result.undecided else "NOT VERIFIED"
+        typer.echo(verdict)
+    raise typer.Exit(_exit_code(result))
+
+
+# -- demo ------------------------------------------------------------------------------------------
+
+
+@app.command("demo")
+@_handle_errors
+def demo_command(
+    folder: Annotated[
+        Optional[Path], typer.Option("--dir", help="Keep the demo's files here (default: a temporary folder).")
+    ] = None,
+) -> None:
+    """Run the main job end to end: keys, signing with every suite, verification, tamper detection."""
+    from .demo import run_demo
+
+    def run(target: Path) -> bool:
+        typer.echo(f"vctrade demo in {target}")
+        steps = run_demo(target)
+        for step in steps:
+            outcome = "verified" if step.verified else "rejected"
+            typer.echo(f"  [{'ok' if step.ok else 'UNEXPECTED'}] {step.title}: {outcome} — {step.detail}")
+        return all(step.ok for step in steps)
+
+    if folder is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+        ok = run(folder)
+    else:
+        with tempfile.TemporaryDirectory(prefix="vctrade-demo-") as tmp:
+            ok = run(Path(tmp))
+    typer.echo("demo finished: every step behaved as expected" if ok else "demo finished with unexpected results")
+    raise typer.Exit(0 if ok else 1)
+
+
+def main() -> None:  # pragma: no cover - the console script calls app directly
+    """Entry point for ``python -m vctrade``."""
+    app()
