@@ -128,6 +128,9 @@ class DocumentLoader:
     def pyld_options(self, **extra: Any) -> dict[str, Any]:
         """Options that make pyld use this loader and its private context cache."""
         return {
+            # No base IRI: pyld would otherwise resolve relative IRIs against http://example.org/base/
+            # and sign them as that; left relative, safe mode rejects them instead.
+            "base": None,
             "documentLoader": self,
             "contextResolver": ContextResolver(self.resolved_contexts, self),
             **extra,
