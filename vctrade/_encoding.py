@@ -40,7 +40,8 @@ def b64url_decode(text: str) -> bytes:
         raise EncodingError("base64url value must be a string")
     try:
         raw = text.encode("ascii")
-        return base64.urlsafe_b64decode(raw + b"=" * (-len(raw) % 4))
+        # validate=True: reject characters outside the alphabet instead of silently skipping them
+        return base64.b64decode(raw + b"=" * (-len(raw) % 4), altchars=b"-_", validate=True)
     except (UnicodeEncodeError, binascii.Error, ValueError) as exc:
         raise EncodingError(f"not valid base64url: {text[:40]!r}") from exc
 

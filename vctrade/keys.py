@@ -3,7 +3,7 @@
 A :class:`Key` holds one asymmetric key pair (or only its public half) of a
 supported type: Ed25519, P-256, P-384 or secp256k1. Private keys are saved as
 JWK files readable by their owner only (mode 0600), optionally encrypted with a
-passphrase (a compact JWE, PBES2 + AES-GCM).
+passphrase (scrypt + AES-256-GCM in a small JSON envelope).
 """
 
 from __future__ import annotations
@@ -144,7 +144,8 @@ class Key:
         priv_type, secret = _decode_multikey(private_multibase, _PRIV_CODEC_TO_TYPE, "private")
         if priv_type != key_type:
             raise InvalidKey(f"private key is {priv_type} but public key is {key_type}")
-        key = cls(key_type, public, _private_from_raw(key_type, secret))
+        private = _private_from_raw(key_type, secret)
+        key = cls(key_type, private.public_key(), private)
         if key.public_bytes() != raw:
             raise InvalidKey("the private key does not match the public key")
         return key
@@ -174,7 +175,7 @@ class Key:
 
     @classmethod
     def load(cls, path: str | os.PathLike[str], passphrase: str | None = None) -> Key:
-        """Read a key file: JWK (plain or passphrase-encrypted JWE) or PEM."""
+        """Read a key file: JWK (plain or passphrase-encrypted), Multikey JSON or PEM."""
         path = Path(path)
         try:
             data = path.read_bytes()
@@ -185,12 +186,12 @@ class Key:
         text = data.strip()
         if text.startswith(b"-----BEGIN"):
             return cls.from_pem(text, passphrase)
-        if text.count(b".") == 4 and not text.startswith(b"{"):
-            return cls.from_jwk(_decrypt_jwk(text.decode("ascii", "replace"), passphrase, path))
         try:
             jwk = json.loads(text)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise InvalidKey(f"{path} is not a key file (expected a JWK, an encrypted JWK or PEM)") from exc
+        if isinstance(jwk, dict) and jwk.get("format") == _ENVELOPE:
+            return cls.from_jwk(_decrypt_jwk(jwk, passphrase, path))
         if isinstance(jwk, dict) and "kty" not in jwk and "publicKeyMultibase" in jwk:
             secret = jwk.get("secretKeyMultibase") or jwk.get("privateKeyMultibase")
             return cls.from_multibase(jwk["publicKeyMultibase"], secret)
@@ -381,31 +382,43 @@ def public_key_from_raw(key_type: str, raw: bytes) -> Key:
     return Key(key_type, _public_from_raw(key_type, raw))
 
 
+_ENVELOPE = "vctrade-encrypted-jwk"
+
+
+def _scrypt(passphrase: str, salt: bytes) -> bytes:
+    from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
+    # n=2**15, r=8: ~32 MiB and tens of milliseconds per attempt: costly to brute-force offline.
+    return Scrypt(salt=salt, length=32, n=2**15, r=8, p=1).derive(passphrase.encode("utf-8"))
+
+
 def _encrypt_jwk(jwk: dict[str, str], passphrase: str) -> str:
-    from jwcrypto import jwe
-    from jwcrypto.common import json_encode
+    """A JSON envelope: scrypt-derived key, AES-256-GCM over the JWK (the envelope header is authenticated)."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-    token = jwe.JWE(
-        json.dumps(jwk).encode("utf-8"),
-        protected=json_encode({"alg": "PBES2-HS512+A256KW", "enc": "A256GCM", "cty": "jwk+json", "p2c": 310000}),
-    )
-    from jwcrypto import jwk as jwk_module
-
-    token.add_recipient(jwk_module.JWK.from_password(passphrase))
-    return token.serialize(compact=True) + "\n"
+    salt, nonce = os.urandom(16), os.urandom(12)
+    header = {"format": _ENVELOPE, "kdf": "scrypt", "n": 2**15, "r": 8, "p": 1, "cipher": "A256GCM"}
+    aad = json.dumps(header, sort_keys=True).encode("utf-8")
+    ciphertext = AESGCM(_scrypt(passphrase, salt)).encrypt(nonce, json.dumps(jwk).encode("utf-8"), aad)
+    envelope = {**header, "salt": b64url_encode(salt), "nonce": b64url_encode(nonce), "ciphertext": b64url_encode(ciphertext)}
+    return json.dumps(envelope, indent=2) + "\n"
 
 
-def _decrypt_jwk(compact: str, passphrase: str | None, path: Path) -> dict[str, Any]:
-    from jwcrypto import jwe, jwk as jwk_module
-    from jwcrypto.common import JWException
+def _decrypt_jwk(envelope: dict[str, Any], passphrase: str | None, path: Path) -> dict[str, Any]:
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
     if not passphrase:
         raise InvalidKey(f"{path} is encrypted; give its passphrase (--passphrase or VCTRADE_KEY_PASSPHRASE)")
+    header = {k: envelope.get(k) for k in ("format", "kdf", "n", "r", "p", "cipher")}
+    if header != {"format": _ENVELOPE, "kdf": "scrypt", "n": 2**15, "r": 8, "p": 1, "cipher": "A256GCM"}:
+        raise InvalidKey(f"{path}: unsupported encrypted key parameters")
     try:
-        token = jwe.JWE()
-        token.deserialize(compact, key=jwk_module.JWK.from_password(passphrase))
-        jwk = json.loads(token.payload)
-    except (JWException, ValueError) as exc:
+        aad = json.dumps(header, sort_keys=True).encode("utf-8")
+        key = _scrypt(passphrase, b64url_decode(envelope["salt"]))
+        plain = AESGCM(key).decrypt(b64url_decode(envelope["nonce"]), b64url_decode(envelope["ciphertext"]), aad)
+        jwk = json.loads(plain)
+    except (InvalidTag, KeyError, ValueError, EncodingError) as exc:
         raise InvalidKey(f"cannot decrypt {path}: wrong passphrase or damaged file") from exc
     if not isinstance(jwk, dict):
         raise InvalidKey(f"{path} does not hold a JWK")

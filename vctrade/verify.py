@@ -93,6 +93,9 @@ def _verify_credential(
     elif signers:
         checks.append(Check("issuer", FAILED, "issuer_mismatch",
                             f"no valid proof is by the issuer {issuer} (signed by {', '.join(signers)})"))
+    elif any(c.status == ERROR for c in proof_checks):
+        # The proofs could not be checked, so neither can the issuer: undecided, not failed.
+        checks.append(Check("issuer", ERROR, "issuer_undecided", f"could not establish a proof by the issuer {issuer}"))
     else:
         checks.append(Check("issuer", FAILED, "issuer_unproven", f"no valid proof by the issuer {issuer}"))
     problem = validity_problem(document, now, skew)
