@@ -241,6 +241,13 @@ def expand_safe(document: dict[str, Any], loader: DocumentLoader | None = None) 
     return expanded
 
 
+class _ExpandedToRdf(jsonld.JsonLdProcessor):
+    """to_rdf over a document :func:`expand_safe` already expanded: skips pyld's second expansion."""
+
+    def expand(self, input_: Any, options: Any) -> Any:  # noqa: D102 (pyld hook)
+        return input_
+
+
 class _BoundedRDFC(URDNA2015):
     """RDFC-1.0 with a selectable hash and a bound on deep iterations per blank node.
 
@@ -284,5 +291,5 @@ def canonize(
     """
     loader = loader or default_loader()
     expanded = expand_safe(document, loader)
-    dataset = _run_pyld("to_rdf", expanded, loader, jsonld.JsonLdProcessor(), produceGeneralizedRdf=False)
+    dataset = _run_pyld("to_rdf", expanded, loader, _ExpandedToRdf(), produceGeneralizedRdf=False)
     return _BoundedRDFC(hash_name, max_work_factor).main(dataset, {"format": "application/n-quads"})

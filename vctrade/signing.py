@@ -12,6 +12,7 @@ from .jsonld import DocumentLoader, default_loader, expand_safe
 from .keys import Key
 from .proofs import add_proof, proofs_of
 from .suites import Cryptosuite, default_suite_for, get_suite
+from .suites.base import RdfcTransform
 
 __all__ = ["sign"]
 
@@ -79,7 +80,10 @@ def sign(
     suite_context = getattr(chosen, "context", None)
     if suite_context:
         _ensure_context(document, suite_context)
-    expand_safe(document, loader)  # refuse terms JSON-LD would drop, for every suite (JCS too)
+    if not isinstance(chosen, RdfcTransform):
+        # JCS never expands the document, so check here that JSON-LD would keep every term;
+        # RDFC canonicalization does this same safe expansion itself.
+        expand_safe(document, loader)
     return add_proof(
         document,
         key,
