@@ -17,6 +17,7 @@ from .did.resolver import default_resolver
 from .errors import ContextError, InputError
 from .jsonld import DocumentLoader, default_loader, expand_safe
 from .proofs import MethodResolver, verify_proofs
+from .trade.validation import schema_check
 from .result import ERROR, FAILED, PASSED, Check, VerificationResult
 
 __all__ = ["verify", "DEFAULT_SKEW", "parse_document"]
@@ -103,6 +104,9 @@ def _verify_credential(
         checks.append(Check("validity-period", FAILED, "outside_validity_period", problem))
     else:
         checks.append(Check("validity-period", PASSED, "within_validity_period", f"valid at {now.isoformat()}"))
+    schema = schema_check(document)
+    if schema is not None:
+        checks.append(schema)
     if "credentialStatus" in document:
         # Fail closed until status checking is wired in: an unchecked status is never a pass.
         checks.append(Check("status", ERROR, "status_unchecked", "credentialStatus cannot be checked by this version"))

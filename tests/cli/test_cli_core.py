@@ -5,22 +5,11 @@ from __future__ import annotations
 import json
 import os
 import stat
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from support import VECTORS, load_json
-
-VCTRADE = str(Path(sys.executable).with_name("vctrade"))
-
-
-def run(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [VCTRADE, *args], capture_output=True, text=True, cwd=cwd, timeout=60, env={**os.environ, **(env or {})}
-    )
-
+from support import VECTORS, load_json, run
 
 @pytest.fixture
 def unsigned(tmp_path: Path) -> Path:
