@@ -320,6 +320,72 @@ def verify_command(
     raise typer.Exit(_exit_code(result))
 
 
+# -- trade credentials -----------------------------------------------------------------------------
+
+issue_app = typer.Typer(help="Issue trade credentials: AEO / C-TPAT certifications, certificates of origin.",
+                        no_args_is_help=True)
+app.add_typer(issue_app, name="issue")
+
+RequestOption = Annotated[Path, typer.Option("--from", help="The request: a YAML or JSON file (see fixtures/).")]
+SuiteOption = Annotated[Optional[str], typer.Option(help="The cryptosuite (default: by key type).")]
+
+
+def _issue(kind: str, request_path: Path, key_path: Path, suite: str | None, passphrase: str | None,
+           output: Path | None, overrides: dict[str, Any]) -> None:
+    from .trade import build_aeo_credential, build_origin_credential, load_request
+
+    request = load_request(request_path)
+    for name, value in overrides.items():
+        if value is not None:
+            request[name] = value
+    key = _load_key(key_path, passphrase)
+    build = build_aeo_credential if kind == "aeo" else build_origin_credential
+    credential = build(request, key.did)
+    signed = sign_credential(credential, key, suite=suite)
+    _write_output(json.dumps(signed, indent=2, ensure_ascii=False), output)
+
+
+@issue_app.command("aeo")
+@_handle_errors
+def issue_aeo(
+    request_path: RequestOption,
+    key_path: Annotated[Path, typer.Option("--key", "-k", help="The customs authority's signing key.")],
+    valid_from: Annotated[Optional[str], typer.Option(help="Override validFrom (date-time).")] = None,
+    valid_until: Annotated[Optional[str], typer.Option(help="Override validUntil (date-time).")] = None,
+    suite: SuiteOption = None,
+    passphrase: PassphraseOption = None,
+    output: OutputOption = None,
+) -> None:
+    """Issue an AEO / C-TPAT certification to a trader (signed by the customs authority's key)."""
+    _issue("aeo", request_path, key_path, suite, passphrase, output,
+           {"validFrom": valid_from, "validUntil": valid_until})
+
+
+@issue_app.command("origin")
+@_handle_errors
+def issue_origin(
+    request_path: RequestOption,
+    key_path: Annotated[Path, typer.Option("--key", "-k", help="The certifier's signing key.")],
+    valid_from: Annotated[Optional[str], typer.Option(help="Blanket period start (date-time).")] = None,
+    valid_until: Annotated[Optional[str], typer.Option(help="Blanket period end (at most 12 months later).")] = None,
+    suite: SuiteOption = None,
+    passphrase: PassphraseOption = None,
+    output: OutputOption = None,
+) -> None:
+    """Issue a certificate of origin (USMCA, CAFTA-DR, non-preferential, …) signed by its certifier."""
+    _issue("origin", request_path, key_path, suite, passphrase, output,
+           {"validFrom": valid_from, "validUntil": valid_until})
+
+
+@app.command("show")
+@_handle_errors
+def show_command(path: Annotated[Path, typer.Argument(help="A credential or presentation, JSON.")]) -> None:
+    """Show a credential readably: who certified what, goods, validity, proofs (does not verify)."""
+    from .show import render
+
+    _write_output(render(_read_json_object(path)), None)
+
+
 # -- demo ------------------------------------------------------------------------------------------
 
 
