@@ -2,8 +2,9 @@
 
 Run: python bench/bench_sign_verify.py [--runs N]
 
-Two credentials: (a) a small one, (b) a certificate-of-origin-shaped one with
-10 goods lines. Times are medians over N runs in one process, after one
+Credentials: a small one; the USMCA certificate fixture with 10 and with 100
+goods lines in vctrade's trade context; the same in the W3C CCG traceability
+v1 context (VC 1.1). Times are medians over N runs in one process, after one
 warm-up (which loads and processes the JSON-LD contexts once, as a long-lived
 verifier would). This is a benchmark, not a test: it asserts nothing about speed.
 """
@@ -11,16 +12,21 @@ verifier would). This is a benchmark, not a test: it asserts nothing about speed
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import time
 from collections.abc import Callable
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 from vctrade import Key, sign, verify
-from vctrade.demo import DEMO_SIGNINGS
+from vctrade.demo import DEMO_SIGNINGS, example_request
+from vctrade.trade import build_origin_credential
 
-NOW = datetime(2026, 6, 1, tzinfo=timezone.utc)
+REPO = Path(__file__).resolve().parent.parent
+
+NOW = datetime(2026, 6, 1, tzinfo=timezone.utc)  # inside the fixtures' blanket period
 CONTEXTS = ["https://www.w3.org/ns/credentials/v2", "https://www.w3.org/ns/credentials/examples/v2"]
 
 SMALL: dict[str, Any] = {
@@ -31,29 +37,26 @@ SMALL: dict[str, Any] = {
 }
 
 
-def origin_shaped(goods: int = 10) -> dict[str, Any]:
-    """A certificate-of-origin-shaped credential with ``goods`` goods lines."""
-    party = {"type": "Organization", "legalName": "ACME Steel Inc.", "address": {
-        "streetAddress": "1 Mill Road", "addressLocality": "Pittsburgh", "addressRegion": "PA",
-        "postalCode": "15201", "addressCountry": "US"}}
-    return {
-        "@context": CONTEXTS,
-        "type": ["VerifiableCredential", "CertificationOfOrigin"],
-        "validFrom": "2026-01-01T00:00:00Z",
-        "validUntil": "2026-12-31T23:59:59Z",
-        "credentialSubject": {
-            "id": "urn:uuid:4f1c2b8e-9d1a-4c55-8b0e-0e3f6a1d2c77",
-            "certifierRole": "exporter",
-            "exporter": party,
-            "producer": {**party, "legalName": "ACME Rolling Mill"},
-            "importer": {**party, "legalName": "Maple Imports Ltd.", "address": {**party["address"], "addressCountry": "CA"}},
-            "goods": [
-                {"description": f"Hot-rolled steel coil, grade {i}", "hsCode": f"7208.{10 + i:02d}",
-                 "originCriterion": "B", "countryOfOrigin": "US", "quantity": 1000 + i, "unitPrice": 812.5 + i}
-                for i in range(goods)
-            ],
-        },
-    }
+def usmca(goods: int) -> dict[str, Any]:
+    """The USMCA fixture in vctrade's trade context, with ``goods`` goods lines."""
+    request = example_request("origin", "usmca-steel")
+    lines = request["declaration"]["goods"]
+    request["declaration"]["goods"] = [
+        {**lines[i % len(lines)], "description": f"{lines[i % len(lines)]['description']} (lot {i + 1})"}
+        for i in range(goods)
+    ]
+    return build_origin_credential(request, "did:example:placeholder")
+
+
+def usmca_traceability(goods: int) -> dict[str, Any]:
+    """The traceability-context USMCA fixture (VC 1.1), with ``goods`` product lines."""
+    template = json.loads((REPO / "fixtures/traceability/usmca-certification-of-origin.json").read_text(encoding="utf-8"))
+    line = template["credentialSubject"][0]
+    template["credentialSubject"] = [
+        {**line, "product": {**line["product"], "description": f"{line['product']['description']} (lot {i + 1})"}}
+        for i in range(goods)
+    ]
+    return template
 
 
 def median_ms(action: Callable[[], object], runs: int) -> float:
@@ -68,10 +71,16 @@ def median_ms(action: Callable[[], object], runs: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=50, help="runs per measurement (median reported)")
+    parser.add_argument("--runs", type=int, default=30, help="runs per measurement (median reported)")
     runs = parser.parse_args().runs
     keys = {kind: Key.generate(kind) for kind in ("Ed25519", "P-256", "P-384")}
-    documents = {"small": SMALL, "origin-10-goods": origin_shaped()}
+    documents = {
+        "small": SMALL,
+        "usmca-10": usmca(10),
+        "usmca-100": usmca(100),
+        "trace-10": usmca_traceability(10),
+        "trace-100": usmca_traceability(100),
+    }
 
     print(f"vctrade sign/verify, median of {runs} runs, milliseconds")
     print(f"{'suite':<22} {'key':<8} {'credential':<16} {'sign':>8} {'verify':>8}")
@@ -83,6 +92,7 @@ def main() -> None:
     for suite, key_type in DEMO_SIGNINGS:
         key = keys[key_type]
         for label, document in documents.items():
+            document = {k: v for k, v in document.items() if k != "issuer"}  # each key signs as itself
             signed = sign(document, key, suite=suite, created=NOW)
             assert verify(signed, now=NOW).verified, f"{suite} {label} did not verify"
             sign_ms = median_ms(lambda: sign(document, key, suite=suite, created=NOW), runs)
