@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from support import FIXED_NOW, VECTORS
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Keep the CLI's registry (issued credentials, status lists) out of the user's data directory."""
+    os.environ["VCTRADE_HOME"] = tempfile.mkdtemp(prefix="vctrade-tests-")
 
 
 @pytest.fixture

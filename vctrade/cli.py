@@ -26,7 +26,9 @@ from .did import DIDResolver, StaticResolver, default_resolver
 from .errors import InputError, InvalidDocument, VctradeError
 from .jsonld import DocumentLoader, default_loader
 from .keys import KEY_TYPES, Key, normalize_key_type
+from ._http import FetchPolicy
 from .result import VerificationResult
+from .status import CachingSource, HttpsStatusSource, StatusFiles, StatusListSource
 from .signing import sign as sign_credential
 from .verify import DEFAULT_SKEW, verify as verify_document
 
@@ -143,6 +145,18 @@ def _parse_time(value: str | None, option: str) -> datetime | None:
         raise InputError(f"{option} takes a date-time with a timezone, e.g. 2030-01-01T00:00:00Z; got {value!r}") from None
 
 
+def _status_source(specs: list[str], policy: FetchPolicy) -> StatusListSource:
+    if not specs:
+        return CachingSource(HttpsStatusSource(policy))
+    files: dict[str, str] = {}
+    for spec in specs:
+        url, sep, file = spec.partition("=")
+        if not sep or not url or not file:
+            raise InputError(f"--status-file takes URL=PATH, got {spec!r}")
+        files[url] = file
+    return StatusFiles(files)
+
+
 def _load_key(path: Path, passphrase: str | None) -> Key:
     return Key.load(path, passphrase or os.environ.get("VCTRADE_KEY_PASSPHRASE"))
 
@@ -156,6 +170,19 @@ OutputOption = Annotated[Optional[Path], typer.Option("--output", "-o", help="Wr
 PassphraseOption = Annotated[
     Optional[str], typer.Option("--passphrase", help="Passphrase of an encrypted key (or VCTRADE_KEY_PASSPHRASE).")
 ]
+
+
+RegistryOption = Annotated[
+    Optional[Path],
+    typer.Option("--registry", help="The registry database (default: $VCTRADE_HOME/registry.sqlite or the user data dir)."),
+]
+ReasonOption = Annotated[Optional[str], typer.Option("--reason", help="Why (kept in the audit log).")]
+
+
+def _registry(path: Path | None) -> Any:
+    from .registry import Registry
+
+    return Registry(path)
 
 
 # -- key -----------------------------------------------------------------------------------------
@@ -294,6 +321,14 @@ def verify_command(
         typer.Option("--did-document", help="A controller/DID document to use instead of resolving its id."),
     ] = [],  # noqa: B006
     contexts: ContextOption = [],  # noqa: B006
+    status_files: Annotated[
+        list[str],
+        typer.Option("--status-file", help="Offline status: URL=PATH of a status list credential (others are undecided)."),
+    ] = [],  # noqa: B006
+    allow_private_hosts: Annotated[
+        bool, typer.Option("--allow-private-hosts", help="Allow fetching from private, loopback or link-local addresses.")
+    ] = False,
+    timeout: Annotated[float, typer.Option("--timeout", help="Network timeout in seconds (did:web, status lists).")] = 10.0,
 ) -> None:
     """Verify a credential or presentation; exit 0 verified, 1 not verified, 3 undecided."""
     document = _read_json_object(path)
@@ -310,6 +345,7 @@ def verify_command(
         skew=timedelta(seconds=skew),
         challenge=challenge,
         domain=domain,
+        status_source=_status_source(status_files, FetchPolicy(allow_private_hosts=allow_private_hosts, timeout=timeout)),
     )
     if as_json:
         _write_output(json.dumps(result.to_dict()), None)
@@ -331,7 +367,7 @@ SuiteOption = Annotated[Optional[str], typer.Option(help="The cryptosuite (defau
 
 
 def _issue(kind: str, request_path: Path, key_path: Path, suite: str | None, passphrase: str | None,
-           output: Path | None, overrides: dict[str, Any]) -> None:
+           output: Path | None, overrides: dict[str, Any], registry: Path | None) -> None:
     from .trade import build_aeo_credential, build_origin_credential, load_request
 
     request = load_request(request_path)
@@ -340,8 +376,13 @@ def _issue(kind: str, request_path: Path, key_path: Path, suite: str | None, pas
             request[name] = value
     key = _load_key(key_path, passphrase)
     build = build_aeo_credential if kind == "aeo" else build_origin_credential
-    credential = build(request, key.did)
-    signed = sign_credential(credential, key, suite=suite)
+    with _registry(registry) as reg:
+        credential = build(request, key.did)
+        entries = reg.allocate(credential)  # one entry per status list the issuer keeps
+        if entries:
+            credential = build(request | {"id": credential["id"]}, key.did, credential_status=entries)
+        signed = sign_credential(credential, key, suite=suite)
+        reg.record(signed)
     _write_output(json.dumps(signed, indent=2, ensure_ascii=False), output)
 
 
@@ -354,11 +395,12 @@ def issue_aeo(
     valid_until: Annotated[Optional[str], typer.Option(help="Override validUntil (date-time).")] = None,
     suite: SuiteOption = None,
     passphrase: PassphraseOption = None,
+    registry: RegistryOption = None,
     output: OutputOption = None,
 ) -> None:
     """Issue an AEO / C-TPAT certification to a trader (signed by the customs authority's key)."""
     _issue("aeo", request_path, key_path, suite, passphrase, output,
-           {"validFrom": valid_from, "validUntil": valid_until})
+           {"validFrom": valid_from, "validUntil": valid_until}, registry)
 
 
 @issue_app.command("origin")
@@ -370,11 +412,12 @@ def issue_origin(
     valid_until: Annotated[Optional[str], typer.Option(help="Blanket period end (at most 12 months later).")] = None,
     suite: SuiteOption = None,
     passphrase: PassphraseOption = None,
+    registry: RegistryOption = None,
     output: OutputOption = None,
 ) -> None:
     """Issue a certificate of origin (USMCA, CAFTA-DR, non-preferential, …) signed by its certifier."""
     _issue("origin", request_path, key_path, suite, passphrase, output,
-           {"validFrom": valid_from, "validUntil": valid_until})
+           {"validFrom": valid_from, "validUntil": valid_until}, registry)
 
 
 @app.command("show")
@@ -384,6 +427,110 @@ def show_command(path: Annotated[Path, typer.Argument(help="A credential or pres
     from .show import render
 
     _write_output(render(_read_json_object(path)), None)
+
+
+# -- status lists and the registry --------------------------------------------------------------------
+
+status_app = typer.Typer(help="Revoke, suspend and reinstate credentials; publish status lists.", no_args_is_help=True)
+app.add_typer(status_app, name="status")
+
+@status_app.command("init")
+@_handle_errors
+def status_init(
+    key_path: Annotated[Path, typer.Option("--key", "-k", help="The issuer's key; it signs the published list.")],
+    url: Annotated[str, typer.Option("--url", help="Where the list will be published (https://…).")],
+    purpose: Annotated[str, typer.Option("--purpose", help="revocation or suspension.")] = "revocation",
+    size: Annotated[int, typer.Option("--size", help="Entries (at least 131072).")] = 131_072,
+    passphrase: PassphraseOption = None,
+    registry: RegistryOption = None,
+) -> None:
+    """Create a status list for the key's issuer; credentials it issues from now on get an entry in it."""
+    key = _load_key(key_path, passphrase)
+    with _registry(registry) as reg:
+        created = reg.create_list(url, key.did, purpose, key_path, size)
+        typer.echo(f"{created.purpose} list {created.url} for {created.issuer} ({created.size} entries) in {reg.path}")
+
+
+def _change(action: str, credential_id: str, reason: str | None, registry: Path | None) -> None:
+    with _registry(registry) as reg:
+        getattr(reg, action)(credential_id, reason)
+        past = {"revoke": "revoked", "suspend": "suspended", "reinstate": "reinstated"}[action]
+        typer.echo(f"{credential_id} {past}; run `vctrade status publish` to make it visible to verifiers")
+
+
+@status_app.command("revoke")
+@_handle_errors
+def status_revoke(credential_id: str, reason: ReasonOption = None, registry: RegistryOption = None) -> None:
+    """Revoke a credential (final)."""
+    _change("revoke", credential_id, reason, registry)
+
+
+@status_app.command("suspend")
+@_handle_errors
+def status_suspend(credential_id: str, reason: ReasonOption = None, registry: RegistryOption = None) -> None:
+    """Suspend a credential (reinstate undoes it)."""
+    _change("suspend", credential_id, reason, registry)
+
+
+@status_app.command("reinstate")
+@_handle_errors
+def status_reinstate(credential_id: str, reason: ReasonOption = None, registry: RegistryOption = None) -> None:
+    """Lift a suspension."""
+    _change("reinstate", credential_id, reason, registry)
+
+
+@status_app.command("publish")
+@_handle_errors
+def status_publish(
+    output: Annotated[Path, typer.Option("--output", "-o", help="The site folder; a list goes to its URL's path.")],
+    hours: Annotated[int, typer.Option("--valid-hours", help="validUntil / ttl of the published lists.")] = 24,
+    passphrase: PassphraseOption = None,
+    registry: RegistryOption = None,
+) -> None:
+    """Sign every status list with its issuer's key and write it under the site folder (atomically)."""
+    if hours <= 0:
+        raise InputError("--valid-hours must be positive")
+
+    def sign_list(unsigned: dict[str, Any], status_list: Any) -> dict[str, Any]:
+        return sign_credential(unsigned, _load_key(Path(status_list.key_file), passphrase))
+
+    with _registry(registry) as reg:
+        for path in reg.publish(output, sign_list, lifetime=timedelta(hours=hours)):
+            typer.echo(f"wrote {path}")
+
+
+@status_app.command("show")
+@_handle_errors
+def status_show(credential_id: str, as_json: JsonOption = False, registry: RegistryOption = None) -> None:
+    """A credential's current status and its history."""
+    with _registry(registry) as reg:
+        record = reg.credential_status(credential_id)
+    if as_json:
+        _write_output(json.dumps(record), None)
+        return
+    typer.echo(f"{record['id']}  {', '.join(t for t in record['types'] if t != 'VerifiableCredential')}")
+    typer.echo(f"  issuer   {record['issuer']}\n  subject  {record['subject']}\n  issued   {record['issued']}")
+    for purpose, entry in record["status"].items():
+        state = {"revocation": ("REVOKED", "not revoked"), "suspension": ("SUSPENDED", "not suspended")}[purpose][
+            0 if entry["set"] else 1]
+        typer.echo(f"  {purpose:<10} {state}  ({entry['list']} #{entry['index']})")
+    for event in record["history"]:
+        typer.echo(f"  {event['at']}  {event['action']:<9} by {event['actor']}" + (f": {event['reason']}" if event["reason"] else ""))
+
+
+@status_app.command("log")
+@_handle_errors
+def status_log(as_json: JsonOption = False, registry: RegistryOption = None) -> None:
+    """The audit trail: who changed what, when, why."""
+    with _registry(registry) as reg:
+        events = reg.log()
+    if as_json:
+        _write_output(json.dumps(events), None)
+        return
+    for event in events:
+        subject = event["credential_id"] or event["list_url"] or ""
+        typer.echo(f"{event['seq']:>5}  {event['at']}  {event['actor']:<8} {event['action']:<9} {subject}"
+                   + (f"  ({event['reason']})" if event["reason"] else ""))
 
 
 # -- demo ------------------------------------------------------------------------------------------

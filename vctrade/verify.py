@@ -9,6 +9,7 @@ context) is an ``error`` check. It raises only for misuse of the API (a naive
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -18,9 +19,10 @@ from .errors import ContextError, InputError
 from .jsonld import DocumentLoader, default_loader, expand_safe
 from .proofs import MethodResolver, verify_proofs
 from .trade.validation import schema_check
+from .status import StatusListSource, check_status as status_checks, default_status_source
 from .result import ERROR, FAILED, PASSED, Check, VerificationResult
 
-__all__ = ["verify", "DEFAULT_SKEW", "parse_document"]
+__all__ = ["verify", "verify_credential", "VerifyContext", "DEFAULT_SKEW", "parse_document"]
 
 DEFAULT_SKEW = timedelta(minutes=5)
 
@@ -55,6 +57,17 @@ def _jsonld_check(document: dict[str, Any], loader: DocumentLoader) -> Check:
     return Check("json-ld", PASSED, "jsonld_ok", "every term is defined by pinned contexts")
 
 
+@dataclass(frozen=True)
+class VerifyContext:
+    """What one verification runs against: clock, resolver, loader, skew, status lists."""
+
+    now: datetime
+    resolver: MethodResolver
+    loader: DocumentLoader
+    skew: timedelta
+    status_source: StatusListSource
+
+
 def verify(
     document: str | bytes | dict[str, Any],
     *,
@@ -64,30 +77,40 @@ def verify(
     skew: timedelta = DEFAULT_SKEW,
     challenge: str | None = None,
     domain: str | None = None,
+    status_source: StatusListSource | None = None,
 ) -> VerificationResult:
-    """Verify a credential (or presentation): structure, JSON-LD, proofs, issuer, validity, status."""
-    moment = _clock(now)
-    resolver = resolver or default_resolver()
-    loader = loader or default_loader()
+    """Verify a credential (or presentation): structure, JSON-LD, proofs, issuer, validity, schema, status.
+
+    ``status_source`` gives status list credentials (default: HTTPS with a cache);
+    a status that cannot be had is an ``error`` check, never a pass.
+    """
+    context = VerifyContext(
+        now=_clock(now),
+        resolver=resolver or default_resolver(),
+        loader=loader or default_loader(),
+        skew=skew,
+        status_source=status_source or default_status_source(),
+    )
     try:
         parsed = parse_document(document)
     except InputError as exc:
         return VerificationResult((Check("structure", FAILED, exc.code, str(exc)),))
     if isinstance(parsed, dict) and "VerifiablePresentation" in types_of(parsed):
-        return _verify_presentation(parsed, moment, resolver, loader, skew, challenge, domain)
-    return _verify_credential(parsed, moment, resolver, loader, skew)
+        return _verify_presentation(parsed, context, challenge, domain)
+    return verify_credential(parsed, context)
 
 
-def _verify_credential(
-    document: Any, now: datetime, resolver: MethodResolver, loader: DocumentLoader, skew: timedelta
-) -> VerificationResult:
+def verify_credential(document: Any, context: VerifyContext, *, check_status: bool = True) -> VerificationResult:
+    """Verify one credential (already parsed) in ``context``."""
     problems = structure_problems(document)
     if problems:
         return VerificationResult((Check("structure", FAILED, "invalid_structure", "; ".join(problems)),))
     issuer = issuer_id(document)
     checks = [Check("structure", PASSED, "structure_ok", "well-formed VC " + _version_label(document))]
-    checks.append(_jsonld_check(document, loader))
-    proof_checks, signers = verify_proofs(document, resolver=resolver, loader=loader, now=now, skew=skew)
+    checks.append(_jsonld_check(document, context.loader))
+    proof_checks, signers = verify_proofs(
+        document, resolver=context.resolver, loader=context.loader, now=context.now, skew=context.skew
+    )
     checks.extend(proof_checks)
     if issuer in signers:
         checks.append(Check("issuer", PASSED, "issuer_signed", f"signed by the issuer {issuer}"))
@@ -99,36 +122,39 @@ def _verify_credential(
         checks.append(Check("issuer", ERROR, "issuer_undecided", f"could not establish a proof by the issuer {issuer}"))
     else:
         checks.append(Check("issuer", FAILED, "issuer_unproven", f"no valid proof by the issuer {issuer}"))
-    problem = validity_problem(document, now, skew)
+    problem = validity_problem(document, context.now, context.skew)
     if problem:
         checks.append(Check("validity-period", FAILED, "outside_validity_period", problem))
     else:
-        checks.append(Check("validity-period", PASSED, "within_validity_period", f"valid at {now.isoformat()}"))
+        checks.append(Check("validity-period", PASSED, "within_validity_period", f"valid at {context.now.isoformat()}"))
     schema = schema_check(document)
     if schema is not None:
         checks.append(schema)
     if "credentialStatus" in document:
-        # Fail closed until status checking is wired in: an unchecked status is never a pass.
-        checks.append(Check("status", ERROR, "status_unchecked", "credentialStatus cannot be checked by this version"))
+        if check_status:
+            checks.extend(status_checks(
+                document,
+                source=context.status_source,
+                # A status list is itself a credential: verified fully, but its own status is not followed.
+                verify_list=lambda status_list: verify_credential(status_list, context, check_status=False),
+                now=context.now,
+            ))
+        else:
+            checks.append(Check("status", ERROR, "status_not_followed",
+                                "a status list that has a status of its own is not followed"))
     return VerificationResult(tuple(checks), "credential", issuer, document.get("id"))
 
 
 def _verify_presentation(
-    document: dict[str, Any],
-    now: datetime,
-    resolver: MethodResolver,
-    loader: DocumentLoader,
-    skew: timedelta,
-    challenge: str | None,
-    domain: str | None,
+    document: dict[str, Any], context: VerifyContext, challenge: str | None, domain: str | None
 ) -> VerificationResult:
     problems = structure_problems(document, kind="VerifiablePresentation")
     if problems:
         return VerificationResult((Check("structure", FAILED, "invalid_structure", "; ".join(problems)),), "presentation")
     checks = [Check("structure", PASSED, "structure_ok", "well-formed VP " + _version_label(document))]
-    checks.append(_jsonld_check(document, loader))
+    checks.append(_jsonld_check(document, context.loader))
     proof_checks, signers = verify_proofs(
-        document, resolver=resolver, loader=loader, now=now, skew=skew,
+        document, resolver=context.resolver, loader=context.loader, now=context.now, skew=context.skew,
         purpose="authentication", challenge=challenge, domain=domain,
     )
     checks.extend(proof_checks)
@@ -141,7 +167,7 @@ def _verify_presentation(
             checks.append(Check("holder", FAILED, "holder_unproven", f"no valid proof by the holder {holder}"))
     embedded = document.get("verifiableCredential", [])
     nested = tuple(
-        _verify_credential(credential, now, resolver, loader, skew)
+        verify_credential(credential, context)
         for credential in (embedded if isinstance(embedded, list) else [embedded])
     )
     return VerificationResult(tuple(checks), "presentation", holder, document.get("id"), nested)
