@@ -28,7 +28,7 @@ from .jsonld import DocumentLoader, default_loader
 from .keys import KEY_TYPES, Key, normalize_key_type
 from ._http import FetchPolicy
 from .result import VerificationResult
-from .status import CachingSource, HttpsStatusSource, StatusFiles, StatusListSource
+from .batch import DOCUMENT_SUFFIXES, VerifyOptions, collect_files, verify_files
 from .signing import sign as sign_credential
 from .verify import DEFAULT_SKEW, verify as verify_document
 
@@ -125,15 +125,8 @@ def _write_output(text: str, output: Path | None) -> None:
 
 
 def _loader(contexts: list[str]) -> DocumentLoader:
-    if not contexts:
-        return default_loader()
-    extra: dict[str, str] = {}
-    for spec in contexts:
-        url, sep, file = spec.partition("=")
-        if not sep or not url or not file:
-            raise InputError(f"--context takes URL=FILE, got {spec!r}")
-        extra[url] = file
-    return DocumentLoader(extra)
+    pairs = _pairs(contexts, "--context")
+    return DocumentLoader(dict(pairs)) if pairs else default_loader()
 
 
 def _parse_time(value: str | None, option: str) -> datetime | None:
@@ -145,16 +138,15 @@ def _parse_time(value: str | None, option: str) -> datetime | None:
         raise InputError(f"{option} takes a date-time with a timezone, e.g. 2030-01-01T00:00:00Z; got {value!r}") from None
 
 
-def _status_source(specs: list[str], policy: FetchPolicy) -> StatusListSource:
-    if not specs:
-        return CachingSource(HttpsStatusSource(policy))
-    files: dict[str, str] = {}
+def _pairs(specs: list[str], option: str) -> tuple[tuple[str, str], ...]:
+    """Parse repeated ``URL=PATH`` options."""
+    pairs = []
     for spec in specs:
         url, sep, file = spec.partition("=")
         if not sep or not url or not file:
-            raise InputError(f"--status-file takes URL=PATH, got {spec!r}")
-        files[url] = file
-    return StatusFiles(files)
+            raise InputError(f"{option} takes URL=FILE, got {spec!r}")
+        pairs.append((url, file))
+    return tuple(pairs)
 
 
 def _load_key(path: Path, passphrase: str | None) -> Key:
@@ -297,7 +289,8 @@ def _print_report(result: VerificationResult, indent: str = "") -> None:
     for check in result.checks:
         typer.echo(f"{indent}{_MARKS[check.status]}  {check.name:<{width}}  {check.message}")
     for index, nested in enumerate(result.nested):
-        typer.echo(f"{indent}  credential {index} ({nested.id or 'no id'}):")
+        label = f"policy: {nested.id}" if nested.document_type == "policy" else f"credential {index} ({nested.id or 'no id'})"
+        typer.echo(f"{indent}  {label}:")
         _print_report(nested, indent + "    ")
 
 
@@ -310,12 +303,19 @@ def _exit_code(result: VerificationResult) -> int:
 @app.command("verify")
 @_handle_errors
 def verify_command(
-    path: Annotated[Path, typer.Argument(help="The credential or presentation to verify, JSON.")],
+    paths: Annotated[list[Path], typer.Argument(help="Credentials or presentations: files or folders (a batch).")],
     as_json: JsonOption = False,
     now: Annotated[Optional[str], typer.Option(help="Verify as of this date-time (default: now).")] = None,
     skew: Annotated[int, typer.Option(help="Allowed clock skew in seconds.")] = int(DEFAULT_SKEW.total_seconds()),
     challenge: Annotated[Optional[str], typer.Option(help="The challenge a presentation must carry.")] = None,
     domain: Annotated[Optional[str], typer.Option(help="The domain a presentation must carry.")] = None,
+    policies: Annotated[
+        list[Path], typer.Option("--policy", help="A trust policy (TOML); several combine, every rule must pass.")
+    ] = [],  # noqa: B006
+    beside: Annotated[
+        list[Path], typer.Option("--with", help="A credential given beside the document (e.g. the certifier's AEO).")
+    ] = [],  # noqa: B006
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes for a batch.")] = 1,
     did_documents: Annotated[
         list[Path],
         typer.Option("--did-document", help="A controller/DID document to use instead of resolving its id."),
@@ -330,30 +330,107 @@ def verify_command(
     ] = False,
     timeout: Annotated[float, typer.Option("--timeout", help="Network timeout in seconds (did:web, status lists).")] = 10.0,
 ) -> None:
-    """Verify a credential or presentation; exit 0 verified, 1 not verified, 3 undecided."""
-    document = _read_json_object(path)
+    """Verify credentials or presentations; exit 0 all verified, 1 any not verified, 3 undecided."""
     if skew < 0:
         raise InputError("--skew must not be negative")
-    resolver: DIDResolver = (
-        StaticResolver([_read_json_object(p) for p in did_documents]) if did_documents else default_resolver()
-    )
-    result = verify_document(
-        document,
+    options = VerifyOptions(
         now=_parse_time(now, "--now"),
-        resolver=resolver,
-        loader=_loader(contexts),
         skew=timedelta(seconds=skew),
         challenge=challenge,
         domain=domain,
-        status_source=_status_source(status_files, FetchPolicy(allow_private_hosts=allow_private_hosts, timeout=timeout)),
+        contexts=_pairs(contexts, "--context"),
+        status_files=_pairs(status_files, "--status-file"),
+        policy_files=tuple(str(p) for p in policies),
+        with_files=tuple(str(p) for p in beside),
+        fetch=FetchPolicy(allow_private_hosts=allow_private_hosts, timeout=timeout),
     )
-    if as_json:
-        _write_output(json.dumps(result.to_dict()), None)
-    else:
-        _print_report(result)
-        verdict = "VERIFIED" if result.verified else "UNDECIDED" if result.undecided else "NOT VERIFIED"
-        typer.echo(verdict)
-    raise typer.Exit(_exit_code(result))
+    if len(paths) == 1 and not paths[0].is_dir():
+        document = _read_json_object(paths[0])
+        resolver: DIDResolver = (
+            StaticResolver([_read_json_object(p) for p in did_documents]) if did_documents else default_resolver()
+        )
+        result = verify_document(
+            document, now=options.now, resolver=resolver, loader=options.loader(), skew=options.skew,
+            challenge=challenge, domain=domain, status_source=options.status_source(),
+            policy=options.policy(), with_credentials=options.beside(),
+        )
+        if as_json:
+            _write_output(json.dumps(result.to_dict()), None)
+        else:
+            _print_report(result)
+            typer.echo("VERIFIED" if result.verified else "UNDECIDED" if result.undecided else "NOT VERIFIED")
+        raise typer.Exit(_exit_code(result))
+    if did_documents:
+        raise InputError("--did-document works with one file, not a batch")
+    raise typer.Exit(_verify_batch(collect_files(paths), options, jobs, as_json))
+
+
+def _verify_batch(files: list[Path], options: VerifyOptions, jobs: int, as_json: bool) -> int:
+    """Verify many files; JSON Lines or one line per file, a progress bar on a terminal, a summary."""
+    from rich.console import Console
+    from rich.progress import Progress
+
+    if not files:
+        raise InputError("no credentials or presentations found (looked for " + ", ".join(DOCUMENT_SUFFIXES) + ")")
+    counts = {"verified": 0, "not verified": 0, "undecided": 0}
+    show_progress = sys.stderr.isatty()
+    with Progress(console=Console(stderr=True), transient=True, disable=not show_progress) as progress:
+        task = progress.add_task("verifying", total=len(files))
+        for report in verify_files(files, options, jobs=jobs):
+            counts[report["outcome"]] += 1
+            progress.advance(task)
+            if as_json:
+                sys.stdout.write(json.dumps(report) + "\n")
+                continue
+            reasons = "; ".join(
+                f"{c['name']}: {c['message']}" for c in _failed_checks(report)
+            )
+            mark = {"verified": "ok  ", "not verified": "FAIL", "undecided": "ERR "}[report["outcome"]]
+            line = f"{mark}  {report['file']}" + (f"  — {reasons}" if reasons else "")
+            if show_progress:  # print above the live bar
+                progress.console.print(line, markup=False, highlight=False, soft_wrap=True)
+            else:
+                typer.echo(line)
+    summary = f"{len(files)} documents: {counts['verified']} verified, {counts['not verified']} not verified, {counts['undecided']} undecided"
+    typer.echo(summary, err=as_json)
+    if counts["not verified"]:
+        return 1
+    return 3 if counts["undecided"] else 0
+
+
+def _failed_checks(report: dict[str, Any]) -> list[dict[str, str]]:
+    found = [c for c in report["checks"] if c["status"] != "passed"]
+    for nested in report.get("results", []):
+        found.extend(_failed_checks(nested))
+    return found
+
+
+@app.command("present")
+@_handle_errors
+def present_command(
+    paths: Annotated[list[Path], typer.Argument(help="The signed credentials to present.")],
+    key_path: Annotated[Path, typer.Option("--key", "-k", help="The holder's key.")],
+    challenge: Annotated[Optional[str], typer.Option(help="The verifier's challenge (a nonce).")] = None,
+    domain: Annotated[Optional[str], typer.Option(help="The verifier's domain.")] = None,
+    verification_method: Annotated[
+        Optional[str], typer.Option("--verification-method", help="The holder's DID URL (default: its did:key).")
+    ] = None,
+    suite: Annotated[Optional[str], typer.Option(help="The cryptosuite (default: by key type).")] = None,
+    passphrase: PassphraseOption = None,
+    output: OutputOption = None,
+) -> None:
+    """Wrap credentials in a presentation signed by the holder (proofPurpose authentication)."""
+    from .presentations import present
+
+    presentation = present(
+        [_read_json_object(path) for path in paths],
+        _load_key(key_path, passphrase),
+        challenge=challenge,
+        domain=domain,
+        verification_method=verification_method,
+        suite=suite,
+    )
+    _write_output(json.dumps(presentation, indent=2, ensure_ascii=False), output)
 
 
 # -- trade credentials -----------------------------------------------------------------------------

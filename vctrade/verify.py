@@ -9,7 +9,8 @@ context) is an ``error`` check. It raises only for misuse of the API (a naive
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -19,6 +20,7 @@ from .errors import ContextError, InputError
 from .jsonld import DocumentLoader, default_loader, expand_safe
 from .proofs import MethodResolver, verify_proofs
 from .trade.validation import schema_check
+from .policy import PolicyInput, TrustPolicy
 from .status import StatusListSource, check_status as status_checks, default_status_source
 from .result import ERROR, FAILED, PASSED, Check, VerificationResult
 
@@ -78,8 +80,14 @@ def verify(
     challenge: str | None = None,
     domain: str | None = None,
     status_source: StatusListSource | None = None,
+    policy: TrustPolicy | None = None,
+    with_credentials: Sequence[dict[str, Any]] = (),
 ) -> VerificationResult:
     """Verify a credential (or presentation): structure, JSON-LD, proofs, issuer, validity, schema, status.
+
+    With ``policy``, the credentials (embedded, and ``with_credentials`` given
+    beside) are also judged by its rules; the policy's result is nested and a
+    failed rule closes the verdict.
 
     ``status_source`` gives status list credentials (default: HTTPS with a cache);
     a status that cannot be had is an ``error`` check, never a pass.
@@ -96,8 +104,20 @@ def verify(
     except InputError as exc:
         return VerificationResult((Check("structure", FAILED, exc.code, str(exc)),))
     if isinstance(parsed, dict) and "VerifiablePresentation" in types_of(parsed):
-        return _verify_presentation(parsed, context, challenge, domain)
-    return verify_credential(parsed, context)
+        result = _verify_presentation(parsed, context, challenge, domain)
+        embedded = parsed.get("verifiableCredential", [])
+        credentials = list(zip(embedded if isinstance(embedded, list) else [embedded], result.nested))
+    else:
+        result = verify_credential(parsed, context)
+        credentials = [(parsed, result)] if isinstance(parsed, dict) else []
+    if policy is None and not with_credentials:
+        return result
+    beside = [(credential, verify_credential(credential, context)) for credential in with_credentials]
+    nested = result.nested + tuple(r for _, r in beside)
+    if policy is not None:
+        subject = PolicyInput(tuple(credentials + beside), parsed if credentials and parsed is not credentials[0][0] else None)
+        nested += (policy.evaluate(subject),)
+    return replace(result, nested=nested)
 
 
 def verify_credential(document: Any, context: VerifyContext, *, check_status: bool = True) -> VerificationResult:

@@ -59,7 +59,7 @@ def test_revocation_flow_over_https(tmp_path: Path) -> None:
     unknown = run("status", "suspend", "urn:uuid:nope", env=env)
     assert unknown.returncode == 2 and "no credential" in unknown.stderr
     bad = run("verify", str(tmp_path / "aeo.json"), "--status-file", "nothing", env=env)
-    assert bad.returncode == 2 and "URL=PATH" in bad.stderr
+    assert bad.returncode == 2 and "URL=FILE" in bad.stderr
 
 
 def test_registry_option_and_bad_purpose(tmp_path: Path) -> None:

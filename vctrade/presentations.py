@@ -1,0 +1,66 @@
+"""Verifiable presentations: a holder wraps credentials and proves control of its key.
+
+The holder signs with ``proofPurpose: authentication`` and the verifier's
+``challenge`` (and ``domain``), so a presentation cannot be replayed to another
+verifier or for another request. Verification lives in :mod:`vctrade.verify`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from .credentials import VC_V1_CONTEXT, VC_V2_CONTEXT, data_model_version
+from .errors import InvalidDocument
+from .jsonld import DocumentLoader
+from .keys import Key
+from .signing import sign
+from .suites import Cryptosuite
+
+__all__ = ["present"]
+
+
+def present(
+    credentials: list[dict[str, Any]],
+    holder_key: Key,
+    *,
+    challenge: str | None = None,
+    domain: str | None = None,
+    holder: str | None = None,
+    verification_method: str | None = None,
+    suite: str | Cryptosuite | None = None,
+    created: datetime | None = None,
+    loader: DocumentLoader | None = None,
+) -> dict[str, Any]:
+    """A signed presentation of ``credentials`` by the holder of ``holder_key``.
+
+    ``holder`` defaults to the key's DID (or the DID of ``verification_method``).
+    The presentation uses the VC 2.0 context unless a credential is VC 1.1.
+    """
+    if not credentials:
+        raise InvalidDocument("a presentation needs at least one credential")
+    for credential in credentials:
+        if not isinstance(credential, dict) or "proof" not in credential:
+            raise InvalidDocument("every presented credential must be a signed credential (a JSON object with a proof)")
+    method = verification_method or holder_key.did_key_verification_method
+    legacy = any(data_model_version(c) == "1.1" for c in credentials)
+    presentation = {
+        "@context": [VC_V1_CONTEXT if legacy else VC_V2_CONTEXT],
+        "id": f"urn:uuid:{uuid.uuid4()}",
+        "type": ["VerifiablePresentation"],
+        "holder": holder or method.split("#", 1)[0],
+        "verifiableCredential": list(credentials),
+    }
+    return sign(
+        presentation,
+        holder_key,
+        suite=suite,
+        verification_method=method,
+        proof_purpose="authentication",
+        challenge=challenge,
+        domain=domain,
+        created=created,
+        loader=loader,
+        kind="VerifiablePresentation",
+    )
