@@ -26,7 +26,7 @@ def test_generate_sign_verify(tmp_path: Path, unsigned: Path, key_type: str) -> 
     assert generated.returncode == 0, generated.stderr
     did = generated.stdout.strip()
     assert did.startswith("did:key:z") and stat.S_IMODE(os.stat(tmp_path / "k.jwk").st_mode) == 0o600
-    signed = run("sign", str(unsigned), "--key", str(tmp_path / "k.jwk"), "-o", str(tmp_path / "s.json"))
+    signed = run("sign", str(unsigned), "--key", str(tmp_path / "k.jwk"), "--created", "2026-01-01T00:00:00Z", "-o", str(tmp_path / "s.json"))
     assert signed.returncode == 0, signed.stderr
     assert load_json(tmp_path / "s.json")["issuer"] == did
     verified = run("verify", str(tmp_path / "s.json"), "--now", "2030-01-01T00:00:00Z")
@@ -39,7 +39,8 @@ def test_every_suite_from_the_cli(tmp_path: Path, unsigned: Path) -> None:
     run("key", "generate", "-t", "p-384", "-o", str(tmp_path / "p384.jwk"))
     for suite, key in [("eddsa-jcs-2022", "ed"), ("Ed25519Signature2020", "ed"), ("ecdsa-jcs-2019", "p384"), ("ecdsa-rdfc-2019", "p384")]:
         out = tmp_path / f"{suite}.json"
-        signed = run("sign", str(unsigned), "--key", str(tmp_path / f"{key}.jwk"), "--suite", suite, "-o", str(out))
+        signed = run("sign", str(unsigned), "--key", str(tmp_path / f"{key}.jwk"), "--suite", suite,
+                     "--created", "2026-01-01T00:00:00Z", "-o", str(out))
         assert signed.returncode == 0, signed.stderr
         assert run("verify", str(out), "--now", "2030-01-01T00:00:00Z").returncode == 0
 
@@ -70,9 +71,11 @@ def test_now_option_sets_the_clock(tmp_path: Path, unsigned: Path) -> None:
 
 def test_proof_set_and_chain_from_the_cli(tmp_path: Path, unsigned: Path) -> None:
     run("key", "generate", "-o", str(tmp_path / "k.jwk"))
-    first = run("sign", str(unsigned), "--key", str(tmp_path / "k.jwk"), "--proof-id", "urn:uuid:p1", "-o", str(tmp_path / "1.json"))
+    first = run("sign", str(unsigned), "--key", str(tmp_path / "k.jwk"), "--proof-id", "urn:uuid:p1",
+                "--created", "2026-01-01T00:00:00Z", "-o", str(tmp_path / "1.json"))
     assert first.returncode == 0, first.stderr
-    chained = run("sign", str(tmp_path / "1.json"), "--key", str(tmp_path / "k.jwk"), "--previous-proof", "urn:uuid:p1", "-o", str(tmp_path / "2.json"))
+    chained = run("sign", str(tmp_path / "1.json"), "--key", str(tmp_path / "k.jwk"), "--previous-proof", "urn:uuid:p1",
+                  "--created", "2026-01-01T00:00:00Z", "-o", str(tmp_path / "2.json"))
     assert chained.returncode == 0, chained.stderr
     proofs = load_json(tmp_path / "2.json")["proof"]
     assert len(proofs) == 2 and proofs[1]["previousProof"] == "urn:uuid:p1"

@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from support import REPO, load_json, run
+from vctrade.credentials import format_datetime
 
 FIXTURES = REPO / "fixtures"
 
 
 def test_issue_aeo_then_show_and_verify(tmp_path: Path) -> None:
     out = tmp_path / "acme-aeo.json"
-    issued = run("issue", "aeo", "--key", str(FIXTURES / "keys/cbp.jwk"), "--from", str(FIXTURES / "aeo/acme-ctpat.yaml"), "-o", str(out))
+    now = datetime.now(timezone.utc)  # issued and verified on the real clock, valid around it
+    window = ("--valid-from", format_datetime(now - timedelta(days=1)), "--valid-until", format_datetime(now + timedelta(days=300)))
+    issued = run("issue", "aeo", "--key", str(FIXTURES / "keys/cbp.jwk"), "--from", str(FIXTURES / "aeo/acme-ctpat.yaml"), *window, "-o", str(out))
     assert issued.returncode == 0, issued.stderr
     credential = load_json(out)
     assert credential["issuer"]["name"] == "U.S. Customs and Border Protection"
     shown = run("show", str(out))
     assert shown.returncode == 0 and "C-TPAT Validated certification of ACME Steel Imports Inc." in shown.stdout
-    verified = run("verify", str(out), "--json", "--now", "2026-12-01T00:00:00Z")
+    verified = run("verify", str(out), "--json")
     report = json.loads(verified.stdout)
     assert verified.returncode == 0, report
     assert any(c["name"] == "schema" and c["status"] == "passed" for c in report["checks"])
