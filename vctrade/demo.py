@@ -2,9 +2,11 @@
 
 It generates keys, signs one sample credential with every cryptosuite,
 verifies each, then tampers with a signed copy and shows that verification
-catches it. Then the trade flow: customs authorities certify an importer
-(C-TPAT) and an exporter (Mexico OEA), the exporter certifies the USMCA
-origin of its steel, and a forged country of origin is caught. Everything happens in a folder the caller gives (a temporary one
+catches it. Then the import flow: CBP certifies a Mexican steel exporter
+under C-TPAT (revocable, in an SQLite registry), the exporter certifies the
+USMCA origin of its steel, the importer presents both, CBP's policy accepts
+the presentation, a forged origin is caught, and once CBP revokes the
+certification the same presentation is rejected with the provenance reason. Everything happens in a folder the caller gives (a temporary one
 from the CLI), and the steps are returned so the CLI only prints them.
 """
 
@@ -21,6 +23,11 @@ from typing import Any
 from .credentials import format_datetime
 from .keys import Key
 from .signing import sign
+from .policy import OriginProvenance, Programme, RecognizedProgrammes, RequiredTypes, TrustedIssuers, TrustPolicy
+from .presentations import present
+from .registry import Registry
+from .result import VerificationResult
+from .status import StatusFiles
 from .trade import build_aeo_credential, build_origin_credential, load_request
 from .verify import verify
 
@@ -78,38 +85,83 @@ def example_request(kind: str, name: str) -> dict[str, Any]:
     return load_request(path)
 
 
-def _trade_steps(folder: Path, now: datetime) -> list[DemoStep]:
-    """The trade flow: two customs authorities certify traders, the exporter certifies origin."""
-    cbp, anam, exporter, importer = (Key.generate("Ed25519") for _ in range(4))
-    steps: list[DemoStep] = []
-    issued: dict[str, dict[str, Any]] = {}
-    plan = [
-        ("acme-ctpat.json", "CBP certifies the importer (C-TPAT)", cbp, "aeo", "acme-ctpat", importer),
-        ("aceros-oea.json", "ANAM certifies the exporter (Mexico OEA)", anam, "aeo", "mx-oea-aceros", exporter),
-        ("usmca-coo.json", "the exporter certifies USMCA origin", exporter, "origin", "usmca-steel", None),
-    ]
-    for filename, title, signer, kind, name, subject_key in plan:
-        request = example_request(kind, name)
-        if subject_key is not None:  # the certified trader is the holder of a real key
-            request["subject"]["id"] = subject_key.did
-        # Validity relative to the demo's clock, so the demo works on any day (the blanket stays < 12 months).
-        request["validFrom"] = format_datetime(now - timedelta(days=1))
-        request["validUntil"] = format_datetime(now + timedelta(days=300))
-        build = build_aeo_credential if kind == "aeo" else build_origin_credential
-        signed = sign(build(request, signer.did), signer, created=now)
-        issued[filename] = signed
-        _write(folder / filename, signed)
-        result = verify(signed, now=now)
-        detail = "; ".join(f"{c.name}: {c.message}" for c in result.failures) or str(signed["name"])
-        steps.append(DemoStep(title, True, result.verified, detail, str(folder / filename)))
+def _outcome(result: VerificationResult) -> str:
+    failures = [c for c in result.all_checks() if c.status != "passed"]
+    return "; ".join(f"{c.name}: {c.message}" for c in failures)
 
-    forged = copy.deepcopy(issued["usmca-coo.json"])
+
+def _trade_steps(folder: Path, now: datetime) -> list[DemoStep]:
+    """The import flow: C-TPAT for the exporter, USMCA origin, a presentation, a revocation.
+
+    The authority uses did:key and its status list is read from the published
+    file (offline status source), so the demo needs no network.
+    """
+    cbp, exporter, importer = Key.generate("Ed25519"), Key.generate("Ed25519"), Key.generate("P-256")
+    cbp.save(folder / "cbp.jwk")
+    window = {"validFrom": format_datetime(now - timedelta(days=1)), "validUntil": format_datetime(now + timedelta(days=300))}
+    list_url = "https://cbp.example/status/ctpat-1"
+    registry = Registry(folder / "registry.sqlite", clock=lambda: now)
+    registry.create_list(list_url, cbp.did, "revocation", folder / "cbp.jwk")
+    site = folder / "site"
+    status = StatusFiles({list_url: site / "status" / "ctpat-1"})
+    policy = TrustPolicy((
+        TrustedIssuers(frozenset({"CTPATCertificate"}), frozenset({cbp.did})),
+        programmes := RecognizedProgrammes((Programme("C-TPAT", cbp.did, "US", "home programme"),)),
+        RequiredTypes(("CertificateOfOrigin", "AEOCertificate")),
+        OriginProvenance(programmes),
+    ), name="demo CBP import policy")
+    steps: list[DemoStep] = []
+
+    # 1. CBP certifies the Mexican steel producer and exporter under C-TPAT (with a revocation entry).
+    request = example_request("aeo", "mx-oea-aceros") | window
+    request["subject"] |= {"id": exporter.did, "aeoProgramme": "C-TPAT", "tier": "Certified", "ctpatAccountNumber": "88412",
+                           "tradeRole": "manufacturer", "issuingCountry": "US"}
+    request["issuerName"] = "U.S. Customs and Border Protection"
+    unsigned = build_aeo_credential(request, cbp.did)
+    ctpat = sign(build_aeo_credential(request | {"id": unsigned["id"]}, cbp.did,
+                                      credential_status=registry.allocate(unsigned)), cbp, created=now)
+    registry.record(ctpat)
+    registry.publish(site, lambda doc, _: sign(doc, cbp, created=now))
+    _write(folder / "exporter-ctpat.json", ctpat)
+    result = verify(ctpat, now=now, status_source=status)
+    steps.append(DemoStep("CBP certifies the exporter (C-TPAT, revocable)", True, result.verified,
+                          _outcome(result) or f"{ctpat['id']}, status list {list_url}", str(folder / "exporter-ctpat.json")))
+
+    # 2. The exporter certifies the USMCA origin of its steel.
+    coo = sign(build_origin_credential(example_request("origin", "usmca-steel") | window, exporter.did), exporter, created=now)
+    _write(folder / "usmca-coo.json", coo)
+    result = verify(coo, now=now)
+    steps.append(DemoStep("the exporter certifies USMCA origin", True, result.verified,
+                          _outcome(result) or f"{len(coo['credentialSubject']['goods'])} goods", str(folder / "usmca-coo.json")))
+
+    # 3. The importer presents both to CBP, bound to CBP's challenge and domain.
+    presentation = present([coo, ctpat], importer, challenge="7c1f9e", domain="cbp.example", created=now)
+    _write(folder / "import-presentation.json", presentation)
+
+    def verify_presentation() -> VerificationResult:
+        return verify(presentation, now=now, challenge="7c1f9e", domain="cbp.example", policy=policy, status_source=status)
+
+    result = verify_presentation()
+    steps.append(DemoStep("CBP verifies the importer's presentation against its policy", True, result.verified,
+                          _outcome(result) or "signatures, status, schema, C-TPAT provenance: accepted",
+                          str(folder / "import-presentation.json")))
+
+    # 4. A forged country of origin is caught.
+    forged = copy.deepcopy(coo)
     forged["credentialSubject"]["goods"][0]["countryOfOrigin"] = "US"
     _write(folder / "usmca-coo-forged.json", forged)
     result = verify(forged, now=now)
-    failed = "; ".join(f"{c.name}: {c.message}" for c in result.failures) or "verified (unexpected)"
-    steps.append(DemoStep("change a good's country of origin, verify again", False, result.verified, failed,
-                          str(folder / "usmca-coo-forged.json")))
+    steps.append(DemoStep("change a good's country of origin, verify again", False, result.verified,
+                          _outcome(result), str(folder / "usmca-coo-forged.json")))
+
+    # 5. CBP revokes the exporter's certification and republishes its list: the same presentation now fails.
+    registry.revoke(ctpat["id"], "validation found security gaps")
+    registry.publish(site, lambda doc, _: sign(doc, cbp, created=now))
+    result = verify_presentation()
+    provenance = [c.message for c in result.all_checks() if c.name.startswith("policy.provenance") and c.status != "passed"]
+    steps.append(DemoStep("CBP revokes the C-TPAT; the same presentation is verified again", False, result.verified,
+                          "; ".join(provenance) or _outcome(result), str(site / "status" / "ctpat-1")))
+    registry.close()
     return steps
 
 
