@@ -19,10 +19,10 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from vctrade import Key, sign, verify
-from vctrade.status import Bitstring, CachingSource, StatusFiles, check_status, status_entry, status_list_credential
-from vctrade.verify import VerifyContext, verify_credential
 from vctrade.did import default_resolver
 from vctrade.jsonld import default_loader
+from vctrade.status import Bitstring, CachingSource, StatusFiles, check_status, status_entry, status_list_credential
+from vctrade.verify import VerifyContext, verify_credential
 
 NOW = datetime(2026, 6, 1, tzinfo=timezone.utc)
 URL = "https://cbp.example/status/aeo-1"

@@ -18,14 +18,14 @@ from typing import Any
 
 from ._http import FetchPolicy
 from .did import default_resolver
-from .errors import InputError
+from .errors import InputError, InvalidDocument
 from .jsonld import DocumentLoader, default_loader
 from .policy import TrustPolicy, combine
 from .result import Check, VerificationResult
 from .status import CachingSource, HttpsStatusSource, StatusFiles, StatusListSource
 from .verify import DEFAULT_SKEW, verify
 
-__all__ = ["VerifyOptions", "collect_files", "verify_files", "DOCUMENT_SUFFIXES"]
+__all__ = ["VerifyOptions", "collect_files", "verify_files", "read_json_object", "DOCUMENT_SUFFIXES"]
 
 DOCUMENT_SUFFIXES = (".json", ".jsonld", ".jwt", ".sd-jwt", ".vc", ".vp")
 
@@ -66,21 +66,21 @@ class VerifyOptions:
 
 
 def read_json_object(path: Path) -> dict[str, Any]:
-    """A JSON object from a file, or InputError with a one-line reason."""
+    """A JSON object from a file, or InvalidDocument with a one-line reason."""
     try:
         document = json.loads(path.read_bytes())
     except FileNotFoundError:
-        raise InputError(f"file not found: {path}") from None
+        raise InvalidDocument(f"file not found: {path}") from None
     except IsADirectoryError:
-        raise InputError(f"{path} is a folder, not a file") from None
+        raise InvalidDocument(f"{path} is a folder, not a file") from None
     except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror}") from None
+        raise InvalidDocument(f"cannot read {path}: {exc.strerror}") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path} is not valid JSON: {exc}") from None
+        raise InvalidDocument(f"{path} is not valid JSON: {exc}") from None
     except RecursionError:
-        raise InputError(f"{path} is nested too deeply") from None
+        raise InvalidDocument(f"{path} is nested too deeply") from None
     if not isinstance(document, dict):
-        raise InputError(f"{path} holds a JSON {type(document).__name__}, not a JSON object")
+        raise InvalidDocument(f"{path} holds a JSON {type(document).__name__}, not a JSON object")
     return document
 
 

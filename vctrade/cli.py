@@ -21,16 +21,17 @@ from typing import Annotated, Any, Optional, TypeVar
 import typer
 
 from . import __version__
+from ._http import FetchPolicy
+from .batch import DOCUMENT_SUFFIXES, VerifyOptions, collect_files, read_json_object, verify_files
 from .credentials import parse_datetime
 from .did import DIDResolver, StaticResolver, default_resolver
 from .errors import InputError, InvalidDocument, VctradeError
 from .jsonld import DocumentLoader, default_loader
 from .keys import KEY_TYPES, Key, normalize_key_type
-from ._http import FetchPolicy
 from .result import VerificationResult
-from .batch import DOCUMENT_SUFFIXES, VerifyOptions, collect_files, verify_files
 from .signing import sign as sign_credential
-from .verify import DEFAULT_SKEW, verify as verify_document
+from .verify import DEFAULT_SKEW
+from .verify import verify as verify_document
 
 app = typer.Typer(
     name="vctrade",
@@ -91,26 +92,6 @@ def _main(
 
 
 # -- helpers -----------------------------------------------------------------------------------
-
-
-def _read_json_object(path: Path) -> dict[str, Any]:
-    try:
-        text = path.read_bytes()
-    except FileNotFoundError:
-        raise InvalidDocument(f"file not found: {path}") from None
-    except IsADirectoryError:
-        raise InvalidDocument(f"{path} is a folder, not a file") from None
-    except OSError as exc:
-        raise InvalidDocument(f"cannot read {path}: {exc.strerror}") from None
-    try:
-        document = json.loads(text)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InvalidDocument(f"{path} is not valid JSON: {exc}") from None
-    except RecursionError:
-        raise InvalidDocument(f"{path} is nested too deeply") from None
-    if not isinstance(document, dict):
-        raise InvalidDocument(f"{path} holds a JSON {type(document).__name__}, not a JSON object")
-    return document
 
 
 def _write_output(text: str, output: Path | None) -> None:
@@ -262,7 +243,7 @@ def sign_command(
     output: OutputOption = None,
 ) -> None:
     """Add a Data Integrity proof to a credential (a proof set if it has one; a chain with --previous-proof)."""
-    credential = _read_json_object(path)
+    credential = read_json_object(path)
     key = _load_key(key_path, passphrase)
     previous: str | list[str] | None = None
     if previous_proof:
@@ -345,9 +326,9 @@ def verify_command(
         fetch=FetchPolicy(allow_private_hosts=allow_private_hosts, timeout=timeout),
     )
     if len(paths) == 1 and not paths[0].is_dir():
-        document = _read_json_object(paths[0])
+        document = read_json_object(paths[0])
         resolver: DIDResolver = (
-            StaticResolver([_read_json_object(p) for p in did_documents]) if did_documents else default_resolver()
+            StaticResolver([read_json_object(p) for p in did_documents]) if did_documents else default_resolver()
         )
         result = verify_document(
             document, now=options.now, resolver=resolver, loader=options.loader(), skew=options.skew,
@@ -423,7 +404,7 @@ def present_command(
     from .presentations import present
 
     presentation = present(
-        [_read_json_object(path) for path in paths],
+        [read_json_object(path) for path in paths],
         _load_key(key_path, passphrase),
         challenge=challenge,
         domain=domain,
@@ -503,7 +484,7 @@ def show_command(path: Annotated[Path, typer.Argument(help="A credential or pres
     """Show a credential readably: who certified what, goods, validity, proofs (does not verify)."""
     from .show import render
 
-    _write_output(render(_read_json_object(path)), None)
+    _write_output(render(read_json_object(path)), None)
 
 
 # -- status lists and the registry --------------------------------------------------------------------

@@ -22,11 +22,11 @@ from typing import Any
 
 from .credentials import format_datetime
 from .keys import Key
-from .signing import sign
 from .policy import OriginProvenance, Programme, RecognizedProgrammes, RequiredTypes, TrustedIssuers, TrustPolicy
 from .presentations import present
 from .registry import Registry
 from .result import VerificationResult
+from .signing import sign
 from .status import StatusFiles
 from .trade import build_aeo_credential, build_origin_credential, load_request
 from .verify import verify

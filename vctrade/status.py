@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ._encoding import b64url_decode, b64url_encode, multibase_decode
-from .credentials import VC_V2_CONTEXT, format_datetime, issuer_id, parse_datetime, types_of
 from ._http import FetchPolicy, fetch_json
+from .credentials import VC_V2_CONTEXT, format_datetime, issuer_id, parse_datetime, types_of
 from .errors import EncodingError, InputError, InvalidDocument, OperationalError, VctradeError
 from .result import ERROR, FAILED, PASSED, Check, VerificationResult
 

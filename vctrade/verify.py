@@ -18,11 +18,12 @@ from .credentials import data_model_version, issuer_id, structure_problems, type
 from .did.resolver import default_resolver
 from .errors import ContextError, InputError
 from .jsonld import DocumentLoader, default_loader, expand_safe
-from .proofs import MethodResolver, verify_proofs
-from .trade.validation import schema_check
 from .policy import PolicyInput, TrustPolicy
-from .status import StatusListSource, check_status as status_checks, default_status_source
+from .proofs import MethodResolver, verify_proofs
 from .result import ERROR, FAILED, PASSED, Check, VerificationResult
+from .status import StatusListSource, default_status_source
+from .status import check_status as status_checks
+from .trade.validation import schema_check
 
 __all__ = ["verify", "verify_credential", "VerifyContext", "DEFAULT_SKEW", "parse_document"]
 

@@ -8,8 +8,8 @@ import stat
 from pathlib import Path
 
 import pytest
-
 from support import VECTORS, load_json, run
+
 
 @pytest.fixture
 def unsigned(tmp_path: Path) -> Path:

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-
 from support import REPO, load_json, run
+
 from vctrade.credentials import format_datetime
 
 FIXTURES = REPO / "fixtures"

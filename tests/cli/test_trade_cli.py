@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from support import REPO, load_json, run
+
 from vctrade.credentials import format_datetime
 
 FIXTURES = REPO / "fixtures"

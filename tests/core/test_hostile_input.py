@@ -5,8 +5,8 @@ from __future__ import annotations
 import copy
 
 import pytest
-
 from support import FIXED_NOW
+
 from vctrade import Key, sign, verify
 from vctrade.did.resolver import default_resolver
 from vctrade.errors import InvalidDID, UnsupportedError

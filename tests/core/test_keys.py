@@ -8,8 +8,8 @@ import stat
 from pathlib import Path
 
 import pytest
-
 from support import VECTORS, load_json
+
 from vctrade import Key
 from vctrade.errors import EncodingError, InvalidKey, UnsupportedError
 

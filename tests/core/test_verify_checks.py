@@ -8,8 +8,8 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-
 from support import FIXED_NOW
+
 from vctrade import Key, StaticResolver, sign, verify
 from vctrade.result import VerificationResult
 from vctrade.status import StatusFiles

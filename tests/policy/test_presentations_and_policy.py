@@ -8,10 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support import REPO
 
-from support import REPO, load_json
 from vctrade import Key, sign, verify
-from vctrade.credentials import format_datetime
 from vctrade.errors import InvalidDocument
 from vctrade.policy import (
     OriginProvenance,

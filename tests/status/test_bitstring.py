@@ -6,8 +6,8 @@ import gzip
 import zlib
 
 import pytest
-
 from support import VECTORS, load_json
+
 from vctrade._encoding import b64url_encode, multibase_decode
 from vctrade.errors import EncodingError
 from vctrade.status import MIN_ENTRIES, Bitstring, _parse_entry

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
-
 from https_server import HttpsServer, Route
+
 from vctrade import Key, sign, verify
 from vctrade._encoding import b64url_encode
 from vctrade.registry import Registry

@@ -7,8 +7,8 @@ from datetime import datetime, timezone
 from typing import Any
 
 import pytest
-
 from support import REPO, VECTORS, load_json
+
 from vctrade import Key, sign, verify
 from vctrade.errors import InvalidDocument
 from vctrade.show import render

@@ -7,12 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from support import VECTORS, load_json
+
 from vctrade import Key, verify
+from vctrade.credentials import parse_datetime
 from vctrade.jsonld import default_loader
 from vctrade.proofs import add_proof
-from vctrade.credentials import parse_datetime
 from vctrade.suites import get_suite
 
 # (folder, file suffix, unsigned input, key file, key type, suite, deterministic signature)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from support import VECTORS, load_json
+
 from vctrade import Key, verify
 from vctrade.credentials import parse_datetime
 from vctrade.jsonld import default_loader

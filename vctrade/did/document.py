@@ -97,8 +97,8 @@ def key_from_verification_method(entry: dict[str, Any]) -> Key:
             raise InvalidKey(f"verification method {entry.get('id')} exposes a private key")
         return Key.from_jwk(jwk)
     if "publicKeyBase58" in entry and entry.get("type") == "Ed25519VerificationKey2018":
-        from ..keys import public_key_from_raw
         from .._encoding import multibase_decode
+        from ..keys import public_key_from_raw
 
         return public_key_from_raw("Ed25519", multibase_decode("z" + str(entry["publicKeyBase58"])))
     raise UnsupportedError(f"verification method {entry.get('id')} has no public key vctrade can read")

@@ -10,8 +10,7 @@ Adding a method is adding one module that registers itself in :data:`DID_METHODS
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from ..errors import InvalidDID, UnsupportedError
 from .document import DIDDocument, VerificationMethod, split_did_url
