@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ._http import FetchPolicy
-from .did import default_resolver
+from .did import DIDResolver, network_resolver
 from .errors import InputError, InvalidDocument
 from .jsonld import DocumentLoader, default_loader
 from .policy import TrustPolicy, combine
@@ -43,6 +43,10 @@ class VerifyOptions:
     policy_files: tuple[str, ...] = ()
     with_files: tuple[str, ...] = ()
     fetch: FetchPolicy = field(default_factory=FetchPolicy)
+
+    def resolver(self) -> DIDResolver:
+        """DID resolution with this run's fetch policy for did:web."""
+        return network_resolver(self.fetch)
 
     def loader(self) -> DocumentLoader:
         """The context loader: bundled contexts plus the ones given."""
@@ -102,7 +106,7 @@ class _Verifier:
 
     def __init__(self, options: VerifyOptions) -> None:
         self.options = options
-        self.resolver = default_resolver()
+        self.resolver = options.resolver()
         self.loader = options.loader()
         self.status_source = options.status_source()
         self.policy = options.policy()

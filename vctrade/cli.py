@@ -24,7 +24,8 @@ from . import __version__
 from ._http import FetchPolicy
 from .batch import DOCUMENT_SUFFIXES, VerifyOptions, collect_files, read_json_object, verify_files
 from .credentials import parse_datetime
-from .did import DIDResolver, StaticResolver, default_resolver
+from .did import DIDResolver, StaticResolver, method_for_key, network_resolver
+from .did.web import did_to_url
 from .errors import InputError, InvalidDocument, VctradeError
 from .jsonld import DocumentLoader, default_loader
 from .keys import KEY_TYPES, Key, normalize_key_type
@@ -130,6 +131,14 @@ def _pairs(specs: list[str], option: str) -> tuple[tuple[str, str], ...]:
     return tuple(pairs)
 
 
+def _signing_method(key: Key, did: str | None, allow_private_hosts: bool = False, timeout: float = 10.0) -> str:
+    """The verification method to sign with: the key's did:key, or the method of ``did`` that holds the key."""
+    if did is None:
+        return key.did_key_verification_method
+    policy = FetchPolicy(allow_private_hosts=allow_private_hosts, timeout=timeout)
+    return method_for_key(did, key, network_resolver(policy))
+
+
 def _load_key(path: Path, passphrase: str | None) -> Key:
     return Key.load(path, passphrase or os.environ.get("VCTRADE_KEY_PASSPHRASE"))
 
@@ -140,6 +149,13 @@ ContextOption = Annotated[
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
 OutputOption = Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to this file instead of stdout.")]
+PrivateHostsOption = Annotated[
+    bool, typer.Option("--allow-private-hosts", help="Allow fetching from private, loopback or link-local addresses.")
+]
+TimeoutOption = Annotated[float, typer.Option("--timeout", help="Network timeout in seconds (did:web, status lists).")]
+DidOption = Annotated[
+    Optional[str], typer.Option("--did", help="Sign as this DID (e.g. did:web:cbp.example); its document must list the key.")
+]
 PassphraseOption = Annotated[
     Optional[str], typer.Option("--passphrase", help="Passphrase of an encrypted key (or VCTRADE_KEY_PASSPHRASE).")
 ]
@@ -206,15 +222,60 @@ def key_show(
 @did_app.command("resolve")
 @_handle_errors
 def did_resolve(
-    did: Annotated[str, typer.Argument(help="The DID to resolve, e.g. did:key:z6Mk…")],
+    did: Annotated[str, typer.Argument(help="The DID to resolve, e.g. did:key:z6Mk…, did:web:cbp.example")],
     as_json: JsonOption = False,
+    allow_private_hosts: PrivateHostsOption = False,
+    timeout: TimeoutOption = 10.0,
 ) -> None:
-    """Resolve a DID and print its DID document."""
-    document = default_resolver().resolve(did).to_dict()
+    """Resolve a DID and print its DID document (did:key, did:jwk, did:web)."""
+    policy = FetchPolicy(allow_private_hosts=allow_private_hosts, timeout=timeout)
+    document = network_resolver(policy).resolve(did).to_dict()
     if as_json:
         _write_output(json.dumps(document), None)
         return
     _write_output(json.dumps(document, indent=2), None)
+
+
+web_app = typer.Typer(help="Create did:web documents to host on your own HTTPS site.", no_args_is_help=True)
+jwk_app = typer.Typer(help="Create did:jwk identifiers (no hosting, no network).", no_args_is_help=True)
+did_app.add_typer(web_app, name="web")
+did_app.add_typer(jwk_app, name="jwk")
+
+
+@web_app.command("create")
+@_handle_errors
+def did_web_create(
+    domain: Annotated[str, typer.Option("--domain", help="The host, optionally with :port (trade.example:8443).")],
+    key_paths: Annotated[list[Path], typer.Option("--key", "-k", help="A key to list; repeat for rotation (newest first).")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="The site folder to write the document into.")],
+    path: Annotated[Optional[str], typer.Option("--path", help="A DID path such as customs:aeo.")] = None,
+    passphrase: PassphraseOption = None,
+) -> None:
+    """Write <site>/.well-known/did.json (or <site>/<path>/did.json) and print the did:web."""
+    from .did.web import create_did_web_document, did_web, document_path
+
+    did = did_web(domain, path)
+    document = create_did_web_document(did, [_load_key(p, passphrase).public() for p in key_paths])
+    target = output / document_path(did)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write {target}: {exc.strerror}") from None
+    typer.echo(f"wrote {target}; host it at {did_to_url(did)}", err=True)
+    typer.echo(did)
+
+
+@jwk_app.command("create")
+@_handle_errors
+def did_jwk_create(
+    key_path: Annotated[Path, typer.Option("--key", "-k", help="The key whose public JWK becomes the DID.")],
+    passphrase: PassphraseOption = None,
+) -> None:
+    """Print the did:jwk of a key."""
+    from .did.jwk import did_jwk
+
+    typer.echo(did_jwk(_load_key(key_path, passphrase)))
 
 
 # -- sign / verify -------------------------------------------------------------------------------
@@ -238,6 +299,9 @@ def sign_command(
     proof_id: Annotated[Optional[str], typer.Option("--proof-id", help="An id for the new proof.")] = None,
     expires: Annotated[Optional[str], typer.Option(help="When the proof expires (date-time).")] = None,
     created: Annotated[Optional[str], typer.Option(help="The proof's created time (default: now).")] = None,
+    did: DidOption = None,
+    allow_private_hosts: PrivateHostsOption = False,
+    timeout: TimeoutOption = 10.0,
     passphrase: PassphraseOption = None,
     contexts: ContextOption = [],  # noqa: B006 (typer reads the default; never mutated)
     output: OutputOption = None,
@@ -245,6 +309,9 @@ def sign_command(
     """Add a Data Integrity proof to a credential (a proof set if it has one; a chain with --previous-proof)."""
     credential = read_json_object(path)
     key = _load_key(key_path, passphrase)
+    if did is not None and verification_method is not None:
+        raise InputError("give --did or --verification-method, not both")
+    verification_method = verification_method or _signing_method(key, did, allow_private_hosts, timeout)
     previous: str | list[str] | None = None
     if previous_proof:
         previous = previous_proof[0] if len(previous_proof) == 1 else list(previous_proof)
@@ -327,9 +394,9 @@ def verify_command(
     )
     if len(paths) == 1 and not paths[0].is_dir():
         document = read_json_object(paths[0])
-        resolver: DIDResolver = (
-            StaticResolver([read_json_object(p) for p in did_documents]) if did_documents else default_resolver()
-        )
+        resolver: DIDResolver = options.resolver()
+        if did_documents:
+            resolver = StaticResolver([read_json_object(p) for p in did_documents], resolver.methods)
         result = verify_document(
             document, now=options.now, resolver=resolver, loader=options.loader(), skew=options.skew,
             challenge=challenge, domain=domain, status_source=options.status_source(),
@@ -425,7 +492,7 @@ SuiteOption = Annotated[Optional[str], typer.Option(help="The cryptosuite (defau
 
 
 def _issue(kind: str, request_path: Path, key_path: Path, suite: str | None, passphrase: str | None,
-           output: Path | None, overrides: dict[str, Any], registry: Path | None) -> None:
+           output: Path | None, overrides: dict[str, Any], registry: Path | None, signer: tuple[str | None, bool]) -> None:
     from .trade import build_aeo_credential, build_origin_credential, load_request
 
     request = load_request(request_path)
@@ -433,13 +500,15 @@ def _issue(kind: str, request_path: Path, key_path: Path, suite: str | None, pas
         if value is not None:
             request[name] = value
     key = _load_key(key_path, passphrase)
+    method = _signing_method(key, signer[0], signer[1])
+    issuer = method.split("#", 1)[0]
     build = build_aeo_credential if kind == "aeo" else build_origin_credential
     with _registry(registry) as reg:
-        credential = build(request, key.did)
+        credential = build(request, issuer)
         entries = reg.allocate(credential)  # one entry per status list the issuer keeps
         if entries:
-            credential = build(request | {"id": credential["id"]}, key.did, credential_status=entries)
-        signed = sign_credential(credential, key, suite=suite)
+            credential = build(request | {"id": credential["id"]}, issuer, credential_status=entries)
+        signed = sign_credential(credential, key, suite=suite, verification_method=method)
         reg.record(signed)
     _write_output(json.dumps(signed, indent=2, ensure_ascii=False), output)
 
@@ -452,13 +521,15 @@ def issue_aeo(
     valid_from: Annotated[Optional[str], typer.Option(help="Override validFrom (date-time).")] = None,
     valid_until: Annotated[Optional[str], typer.Option(help="Override validUntil (date-time).")] = None,
     suite: SuiteOption = None,
+    did: DidOption = None,
+    allow_private_hosts: PrivateHostsOption = False,
     passphrase: PassphraseOption = None,
     registry: RegistryOption = None,
     output: OutputOption = None,
 ) -> None:
     """Issue an AEO / C-TPAT certification to a trader (signed by the customs authority's key)."""
     _issue("aeo", request_path, key_path, suite, passphrase, output,
-           {"validFrom": valid_from, "validUntil": valid_until}, registry)
+           {"validFrom": valid_from, "validUntil": valid_until}, registry, (did, allow_private_hosts))
 
 
 @issue_app.command("origin")
@@ -469,13 +540,15 @@ def issue_origin(
     valid_from: Annotated[Optional[str], typer.Option(help="Blanket period start (date-time).")] = None,
     valid_until: Annotated[Optional[str], typer.Option(help="Blanket period end (at most 12 months later).")] = None,
     suite: SuiteOption = None,
+    did: DidOption = None,
+    allow_private_hosts: PrivateHostsOption = False,
     passphrase: PassphraseOption = None,
     registry: RegistryOption = None,
     output: OutputOption = None,
 ) -> None:
     """Issue a certificate of origin (USMCA, CAFTA-DR, non-preferential, …) signed by its certifier."""
     _issue("origin", request_path, key_path, suite, passphrase, output,
-           {"validFrom": valid_from, "validUntil": valid_until}, registry)
+           {"validFrom": valid_from, "validUntil": valid_until}, registry, (did, allow_private_hosts))
 
 
 @app.command("show")
@@ -499,13 +572,16 @@ def status_init(
     url: Annotated[str, typer.Option("--url", help="Where the list will be published (https://…).")],
     purpose: Annotated[str, typer.Option("--purpose", help="revocation or suspension.")] = "revocation",
     size: Annotated[int, typer.Option("--size", help="Entries (at least 131072).")] = 131_072,
+    did: DidOption = None,
+    allow_private_hosts: PrivateHostsOption = False,
     passphrase: PassphraseOption = None,
     registry: RegistryOption = None,
 ) -> None:
     """Create a status list for the key's issuer; credentials it issues from now on get an entry in it."""
     key = _load_key(key_path, passphrase)
+    method = _signing_method(key, did, allow_private_hosts)
     with _registry(registry) as reg:
-        created = reg.create_list(url, key.did, purpose, key_path, size)
+        created = reg.create_list(url, method.split("#", 1)[0], purpose, key_path, size, verification_method=method)
         typer.echo(f"{created.purpose} list {created.url} for {created.issuer} ({created.size} entries) in {reg.path}")
 
 
@@ -550,7 +626,8 @@ def status_publish(
         raise InputError("--valid-hours must be positive")
 
     def sign_list(unsigned: dict[str, Any], status_list: Any) -> dict[str, Any]:
-        return sign_credential(unsigned, _load_key(Path(status_list.key_file), passphrase))
+        return sign_credential(unsigned, _load_key(Path(status_list.key_file), passphrase),
+                               verification_method=status_list.verification_method)
 
     with _registry(registry) as reg:
         for path in reg.publish(output, sign_list, lifetime=timedelta(hours=hours)):

@@ -42,6 +42,7 @@ CREATE TABLE IF NOT EXISTS status_lists (
     purpose TEXT NOT NULL CHECK (purpose IN ('revocation', 'suspension')),
     size INTEGER NOT NULL,
     key_file TEXT NOT NULL,
+    verification_method TEXT NOT NULL,
     created TEXT NOT NULL,
     published TEXT
 );
@@ -105,6 +106,7 @@ class StatusList:
     purpose: str
     size: int
     key_file: str
+    verification_method: str
     published: str | None
 
 
@@ -173,8 +175,12 @@ class Registry:
 
     # -- status lists ---------------------------------------------------------------------------
 
-    def create_list(self, url: str, issuer: str, purpose: str, key_file: str | Path, size: int = MIN_ENTRIES) -> StatusList:
-        """Register a new status list for ``issuer`` (signed later with the key in ``key_file``)."""
+    def create_list(self, url: str, issuer: str, purpose: str, key_file: str | Path, size: int = MIN_ENTRIES,
+                    verification_method: str | None = None) -> StatusList:
+        """Register a new status list for ``issuer`` (signed later with the key in ``key_file``).
+
+        ``verification_method`` is the issuer's DID URL of that key (default: ``issuer`` is a did:key).
+        """
         if purpose not in PURPOSES:
             raise RegistryError(f"status purpose must be one of {', '.join(PURPOSES)}, not {purpose!r}")
         if not url.startswith("https://"):
@@ -184,9 +190,13 @@ class Registry:
             raise RegistryError(f"a status list needs at least {MIN_ENTRIES} entries (a multiple of 8)")
         try:
             with self._write() as db:
+                if verification_method is None and not issuer.startswith("did:key:"):
+                    raise RegistryError(f"give the verification method of {issuer} that signs the list")
+                method = verification_method or f"{issuer}#{issuer.removeprefix('did:key:')}"
                 db.execute(
-                    "INSERT INTO status_lists (url, issuer, purpose, size, key_file, created) VALUES (?, ?, ?, ?, ?, ?)",
-                    (url, issuer, purpose, size, str(Path(key_file).resolve()), format_datetime(self._clock())),
+                    "INSERT INTO status_lists (url, issuer, purpose, size, key_file, verification_method, created) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (url, issuer, purpose, size, str(Path(key_file).resolve()), method, format_datetime(self._clock())),
                 )
                 self._log("init", list_url=url, reason=f"{purpose} list of {size} entries for {issuer}")
         except sqlite3.IntegrityError:
@@ -196,7 +206,7 @@ class Registry:
     def status_list(self, url: str) -> StatusList:
         """The list registered at ``url``."""
         row = self._db.execute(
-            "SELECT id, url, issuer, purpose, size, key_file, published FROM status_lists WHERE url = ?", (url,)
+            "SELECT id, url, issuer, purpose, size, key_file, verification_method, published FROM status_lists WHERE url = ?", (url,)
         ).fetchone()
         if row is None:
             raise RegistryError(f"no status list {url} in the registry {self.path}")
@@ -204,7 +214,7 @@ class Registry:
 
     def status_lists(self, issuer: str | None = None) -> list[StatusList]:
         """Every list (of ``issuer``), oldest first."""
-        query = "SELECT id, url, issuer, purpose, size, key_file, published FROM status_lists"
+        query = "SELECT id, url, issuer, purpose, size, key_file, verification_method, published FROM status_lists"
         rows = self._db.execute(query + (" WHERE issuer = ? ORDER BY id" if issuer else " ORDER BY id"),
                                 (issuer,) if issuer else ()).fetchall()
         return [StatusList(*row) for row in rows]

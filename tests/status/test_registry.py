@@ -113,7 +113,7 @@ def test_unknown_credentials_and_bad_lists(setup: tuple[Registry, Key, Path]) ->
 
 def test_a_full_list_says_so(tmp_path: Path) -> None:
     registry = Registry(tmp_path / "r.sqlite")
-    registry.create_list(URL, "did:example:cbp", "revocation", tmp_path / "k.jwk")
+    registry.create_list(URL, "did:example:cbp", "revocation", tmp_path / "k.jwk", verification_method="did:example:cbp#1")
     status_list = registry.status_list(URL)
     registry._db.execute("UPDATE status_lists SET size = 8 WHERE id = ?", (status_list.id,))
     for n in range(8):

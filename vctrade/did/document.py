@@ -47,8 +47,9 @@ class DIDDocument:
         self.data = data
         self.id: str = data["id"]
 
-    def _absolute(self, ref: str) -> str:
-        return self.id + ref if ref.startswith("#") else ref
+    def absolute(self, ref: Any) -> str:
+        """``ref`` as an absolute DID URL (a ``#fragment`` is relative to this document)."""
+        return self.id + ref if isinstance(ref, str) and ref.startswith("#") else str(ref)
 
     def _methods(self) -> dict[str, dict[str, Any]]:
         found: dict[str, dict[str, Any]] = {}
@@ -57,16 +58,16 @@ class DIDDocument:
             candidates.extend(entry for entry in self.data.get(relationship) or [] if isinstance(entry, dict))
         for entry in candidates:
             if isinstance(entry, dict) and isinstance(entry.get("id"), str):
-                found.setdefault(self._absolute(entry["id"]), entry)
+                found.setdefault(self.absolute(entry["id"]), entry)
         return found
 
     def verification_method(self, did_url: str) -> VerificationMethod | None:
         """The verification method ``did_url`` names in this document, or None."""
-        entry = self._methods().get(self._absolute(did_url))
+        entry = self._methods().get(self.absolute(did_url))
         if entry is None:
             return None
         return VerificationMethod(
-            id=self._absolute(entry["id"]),
+            id=self.absolute(entry["id"]),
             type=str(entry.get("type", "")),
             controller=str(entry.get("controller", self.id)),
             key=key_from_verification_method(entry),
@@ -75,10 +76,10 @@ class DIDDocument:
 
     def authorizes(self, did_url: str, relationship: str) -> bool:
         """Whether ``did_url`` is listed (by reference or embedded) under ``relationship``."""
-        target = self._absolute(did_url)
+        target = self.absolute(did_url)
         for entry in self.data.get(relationship) or []:
             ref = entry.get("id") if isinstance(entry, dict) else entry
-            if isinstance(ref, str) and self._absolute(ref) == target:
+            if isinstance(ref, str) and self.absolute(ref) == target:
                 return True
         return False
 
