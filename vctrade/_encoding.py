@@ -21,10 +21,12 @@ MULTICODEC: dict[str, int] = {
     "secp256k1-pub": 0xE7,
     "p256-pub": 0x1200,
     "p384-pub": 0x1201,
+    "p521-pub": 0x1202,
     "ed25519-priv": 0x1300,
     "secp256k1-priv": 0x1301,
     "p256-priv": 0x1306,
     "p384-priv": 0x1307,
+    "p521-priv": 0x1308,
 }
 _CODE_TO_NAME = {code: name for name, code in MULTICODEC.items()}
 

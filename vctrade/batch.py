@@ -23,9 +23,10 @@ from .jsonld import DocumentLoader, default_loader
 from .policy import TrustPolicy, combine
 from .result import Check, VerificationResult
 from .status import CachingSource, HttpsStatusSource, StatusFiles, StatusListSource
+from .suites.jose import looks_like_jws
 from .verify import DEFAULT_SKEW, verify
 
-__all__ = ["VerifyOptions", "collect_files", "verify_files", "read_json_object", "DOCUMENT_SUFFIXES"]
+__all__ = ["VerifyOptions", "collect_files", "verify_files", "read_json_object", "read_document", "DOCUMENT_SUFFIXES"]
 
 DOCUMENT_SUFFIXES = (".json", ".jsonld", ".jwt", ".sd-jwt", ".vc", ".vp")
 
@@ -67,6 +68,24 @@ class VerifyOptions:
     def beside(self) -> list[dict[str, Any]]:
         """The credentials given with --with."""
         return [read_json_object(Path(path)) for path in self.with_files]
+
+
+def read_document(path: Path) -> dict[str, Any] | str:
+    """A credential or presentation from a file: a JSON object, or the text of a compact JWT / SD-JWT."""
+    try:
+        text = path.read_bytes()
+    except OSError:
+        return read_json_object(path)  # the same one-line messages for missing or unreadable files
+    stripped = text.strip()
+    if stripped[:1] not in (b"{", b"[", b'"') and stripped:
+        try:
+            candidate = stripped.decode("ascii")
+        except UnicodeDecodeError:
+            candidate = ""
+        if looks_like_jws(candidate):
+            return candidate
+        raise InvalidDocument(f"{path} is neither JSON nor a compact JWT / SD-JWT")
+    return read_json_object(path)
 
 
 def read_json_object(path: Path) -> dict[str, Any]:

@@ -22,7 +22,7 @@ import typer
 
 from . import __version__
 from ._http import FetchPolicy
-from .batch import DOCUMENT_SUFFIXES, VerifyOptions, collect_files, read_json_object, verify_files
+from .batch import DOCUMENT_SUFFIXES, VerifyOptions, collect_files, read_document, read_json_object, verify_files
 from .credentials import parse_datetime
 from .did import DIDResolver, StaticResolver, method_for_key, network_resolver
 from .did.web import did_to_url
@@ -302,16 +302,32 @@ def sign_command(
     did: DidOption = None,
     allow_private_hosts: PrivateHostsOption = False,
     timeout: TimeoutOption = 10.0,
+    fmt: Annotated[
+        str, typer.Option("--format", help="di (Data Integrity proof), jose (vc+jwt), sd-jwt (vc+sd-jwt) or jwt-1.1.")
+    ] = "di",
+    disclosable: Annotated[
+        list[str], typer.Option("--disclosable", help="sd-jwt: a JSON pointer the holder may hide (repeat).")
+    ] = [],  # noqa: B006
+    holder_key: Annotated[
+        Optional[Path], typer.Option("--holder-key", help="sd-jwt: the holder's key (public part) for key binding.")
+    ] = None,
     passphrase: PassphraseOption = None,
     contexts: ContextOption = [],  # noqa: B006 (typer reads the default; never mutated)
     output: OutputOption = None,
 ) -> None:
-    """Add a Data Integrity proof to a credential (a proof set if it has one; a chain with --previous-proof)."""
+    """Secure a credential: a Data Integrity proof (a proof set or chain if it has one), or JOSE / SD-JWT."""
     credential = read_json_object(path)
     key = _load_key(key_path, passphrase)
     if did is not None and verification_method is not None:
         raise InputError("give --did or --verification-method, not both")
     verification_method = verification_method or _signing_method(key, did, allow_private_hosts, timeout)
+    if fmt != "di":
+        if suite or previous_proof or proof_id or expires:
+            raise InputError("--suite, --previous-proof, --proof-id and --expires are for --format di")
+        _write_output(_sign_jose(credential, key, fmt, verification_method, disclosable, holder_key, passphrase), output)
+        return
+    if disclosable or holder_key:
+        raise InputError("--disclosable and --holder-key are for --format sd-jwt")
     previous: str | list[str] | None = None
     if previous_proof:
         previous = previous_proof[0] if len(previous_proof) == 1 else list(previous_proof)
@@ -327,6 +343,45 @@ def sign_command(
         loader=_loader(contexts),
     )
     _write_output(json.dumps(signed, indent=2), output)
+
+
+def _sign_jose(credential: dict[str, Any], key: Key, fmt: str, method: str, disclosable: list[str],
+               holder_key: Path | None, passphrase: str | None) -> str:
+    from . import sdjwt
+    from .suites.jose import sign_legacy_jwt, sign_vc_jwt
+
+    if fmt == "jose":
+        return sign_vc_jwt(credential, key, verification_method=method)
+    if fmt == "jwt-1.1":
+        return sign_legacy_jwt(credential, key, verification_method=method)
+    if fmt == "sd-jwt":
+        if not disclosable:
+            raise InputError("--format sd-jwt needs at least one --disclosable JSON pointer")
+        holder = _load_key(holder_key, passphrase).public() if holder_key else None
+        return sdjwt.issue(credential, key, disclosable=disclosable, holder_key=holder, verification_method=method)
+    raise InputError(f"--format must be di, jose, sd-jwt or jwt-1.1, not {fmt!r}")
+
+
+@app.command("disclose")
+@_handle_errors
+def disclose_command(
+    path: Annotated[Path, typer.Argument(help="The SD-JWT the holder received.")],
+    reveal: Annotated[list[str], typer.Option("--reveal", help="A JSON pointer to disclose (repeat); others stay hidden.")] = [],  # noqa: B006
+    key_path: Annotated[Optional[Path], typer.Option("--key", "-k", help="The holder's key: adds a key-binding JWT.")] = None,
+    nonce: Annotated[Optional[str], typer.Option(help="The verifier's nonce (challenge) for key binding.")] = None,
+    audience: Annotated[Optional[str], typer.Option(help="The verifier (audience) for key binding.")] = None,
+    passphrase: PassphraseOption = None,
+    output: OutputOption = None,
+) -> None:
+    """Share a subset of an SD-JWT's claims, bound to the verifier's nonce and audience with the holder's key."""
+    from . import sdjwt
+
+    try:
+        text = path.read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read {path} as an SD-JWT: {exc}") from None
+    holder = _load_key(key_path, passphrase) if key_path else None
+    _write_output(sdjwt.disclose(text, reveal, holder_key=holder, nonce=nonce, audience=audience), output)
 
 
 _MARKS = {"passed": "ok  ", "failed": "FAIL", "error": "ERR "}
@@ -393,7 +448,7 @@ def verify_command(
         fetch=FetchPolicy(allow_private_hosts=allow_private_hosts, timeout=timeout),
     )
     if len(paths) == 1 and not paths[0].is_dir():
-        document = read_json_object(paths[0])
+        document = read_document(paths[0])
         resolver: DIDResolver = options.resolver()
         if did_documents:
             resolver = StaticResolver([read_json_object(p) for p in did_documents], resolver.methods)
@@ -464,20 +519,25 @@ def present_command(
         Optional[str], typer.Option("--verification-method", help="The holder's DID URL (default: its did:key).")
     ] = None,
     suite: Annotated[Optional[str], typer.Option(help="The cryptosuite (default: by key type).")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="di (a signed JSON presentation) or jose (vp+jwt).")] = "di",
     passphrase: PassphraseOption = None,
     output: OutputOption = None,
 ) -> None:
-    """Wrap credentials in a presentation signed by the holder (proofPurpose authentication)."""
-    from .presentations import present
+    """Wrap credentials in a presentation signed by the holder (proofPurpose authentication, or a vp+jwt)."""
+    from .presentations import present, present_jwt
 
-    presentation = present(
-        [read_json_object(path) for path in paths],
-        _load_key(key_path, passphrase),
-        challenge=challenge,
-        domain=domain,
-        verification_method=verification_method,
-        suite=suite,
-    )
+    credentials = [read_document(path) for path in paths]
+    key = _load_key(key_path, passphrase)
+    if fmt == "jose":
+        token = present_jwt(credentials, key, challenge=challenge, domain=domain, verification_method=verification_method)
+        _write_output(token, output)
+        return
+    if fmt != "di":
+        raise InputError(f"--format must be di or jose, not {fmt!r}")
+    if any(isinstance(c, str) for c in credentials):
+        raise InputError("JWT credentials go in a vp+jwt: use --format jose")
+    presentation = present(credentials, key, challenge=challenge, domain=domain,
+                           verification_method=verification_method, suite=suite)
     _write_output(json.dumps(presentation, indent=2, ensure_ascii=False), output)
 
 

@@ -1,7 +1,7 @@
 """Signing keys: generate, load, save, and convert between JWK, Multikey and PEM.
 
 A :class:`Key` holds one asymmetric key pair (or only its public half) of a
-supported type: Ed25519, P-256, P-384 or secp256k1. Private keys are saved as
+supported type: Ed25519, P-256, P-384, P-521 or secp256k1. Private keys are saved as
 JWK files readable by their owner only (mode 0600), optionally encrypted with a
 passphrase (scrypt + AES-256-GCM in a small JSON envelope).
 """
@@ -34,7 +34,7 @@ from .errors import EncodingError, InvalidKey, UnsupportedError
 
 __all__ = ["Key", "KeyType", "KEY_TYPES"]
 
-KeyType = Literal["Ed25519", "P-256", "P-384", "secp256k1"]
+KeyType = Literal["Ed25519", "P-256", "P-384", "P-521", "secp256k1"]
 
 
 @dataclass(frozen=True)
@@ -52,10 +52,11 @@ class _Curve:
 _EC: dict[str, _Curve] = {
     "P-256": _Curve(ec.SECP256R1(), hashes.SHA256, 32, "p256-pub", "p256-priv", "ES256"),
     "P-384": _Curve(ec.SECP384R1(), hashes.SHA384, 48, "p384-pub", "p384-priv", "ES384"),
+    "P-521": _Curve(ec.SECP521R1(), hashes.SHA512, 66, "p521-pub", "p521-priv", "ES512"),
     "secp256k1": _Curve(ec.SECP256K1(), hashes.SHA256, 32, "secp256k1-pub", "secp256k1-priv", "ES256K"),
 }
-KEY_TYPES: tuple[str, ...] = ("Ed25519", "P-256", "P-384", "secp256k1")
-_ALIASES = {name.lower(): name for name in KEY_TYPES} | {"p256": "P-256", "p384": "P-384", "ed25519": "Ed25519"}
+KEY_TYPES: tuple[str, ...] = ("Ed25519", "P-256", "P-384", "P-521", "secp256k1")
+_ALIASES = {name.lower(): name for name in KEY_TYPES} | {"p256": "P-256", "p384": "P-384", "p521": "P-521", "ed25519": "Ed25519"}
 _PUB_CODEC_TO_TYPE = {"ed25519-pub": "Ed25519"} | {c.pub_codec: name for name, c in _EC.items()}
 _PRIV_CODEC_TO_TYPE = {"ed25519-priv": "Ed25519"} | {c.priv_codec: name for name, c in _EC.items()}
 
@@ -171,7 +172,7 @@ class Key:
             for name, spec in _EC.items():
                 if public.curve.name == spec.curve.name:
                     return cls(name, public, private)
-        raise UnsupportedError("PEM key type is not supported (Ed25519, P-256, P-384, secp256k1)")
+        raise UnsupportedError("PEM key type is not supported (Ed25519, P-256, P-384, P-521, secp256k1)")
 
     @classmethod
     def load(cls, path: str | os.PathLike[str], passphrase: str | None = None) -> Key:
@@ -229,7 +230,7 @@ class Key:
 
     @property
     def jose_alg(self) -> str:
-        """The JOSE ``alg`` for this key (EdDSA, ES256, ES384, ES256K)."""
+        """The JOSE ``alg`` for this key (EdDSA, ES256, ES384, ES512, ES256K)."""
         return "EdDSA" if self.key_type == "Ed25519" else _EC[self.key_type].jose_alg
 
     def public_bytes(self) -> bytes:

@@ -18,7 +18,7 @@ from .keys import Key
 from .signing import sign
 from .suites import Cryptosuite
 
-__all__ = ["present"]
+__all__ = ["present", "present_jwt"]
 
 
 def present(
@@ -64,3 +64,22 @@ def present(
         loader=loader,
         kind="VerifiablePresentation",
     )
+
+
+def present_jwt(
+    credentials: list[dict[str, Any] | str],
+    holder_key: Key,
+    *,
+    challenge: str | None = None,
+    domain: str | None = None,
+    verification_method: str | None = None,
+) -> str:
+    """A ``vp+jwt`` by the holder: JWT credentials are enveloped, JSON credentials embedded as they are."""
+    from .suites.jose import envelope, sign_vp_jwt
+
+    if not credentials:
+        raise InvalidDocument("a presentation needs at least one credential")
+    entries = [envelope(c, "vc+sd-jwt" if "~" in c else "vc+jwt") if isinstance(c, str) else c for c in credentials]
+    presentation = {"@context": [VC_V2_CONTEXT], "id": f"urn:uuid:{uuid.uuid4()}", "type": ["VerifiablePresentation"],
+                    "verifiableCredential": entries}
+    return sign_vp_jwt(presentation, holder_key, verification_method=verification_method, nonce=challenge, audience=domain)

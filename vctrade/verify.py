@@ -9,7 +9,7 @@ context) is an ``error`` check. It raises only for misuse of the API (a naive
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -23,6 +23,7 @@ from .proofs import MethodResolver, verify_proofs
 from .result import ERROR, FAILED, PASSED, Check, VerificationResult
 from .status import StatusListSource, default_status_source
 from .status import check_status as status_checks
+from .suites.jose import looks_like_jws
 from .trade.validation import schema_check
 
 __all__ = ["verify", "verify_credential", "VerifyContext", "DEFAULT_SKEW", "parse_document"]
@@ -100,6 +101,12 @@ def verify(
         skew=skew,
         status_source=status_source or default_status_source(),
     )
+    jose = _jose_text(document)
+    if jose is not None:
+        from .verify_jose import verify_jose  # a late import: verify_jose builds on this module
+
+        result, credentials = verify_jose(jose, context, challenge, domain)
+        return _with_policy(result, credentials, None, context, policy, with_credentials)
     try:
         parsed = parse_document(document)
     except InputError as exc:
@@ -111,27 +118,64 @@ def verify(
     else:
         result = verify_credential(parsed, context)
         credentials = [(parsed, result)] if isinstance(parsed, dict) else []
+    presentation = parsed if credentials and parsed is not credentials[0][0] else None
+    return _with_policy(result, credentials, presentation, context, policy, with_credentials)
+
+
+def _jose_text(document: str | bytes | dict[str, Any]) -> str | None:
+    """The text of a compact JWS / SD-JWT input, or None for anything else (JSON, objects)."""
+    if isinstance(document, dict):
+        return None
+    try:
+        text = document.decode("ascii") if isinstance(document, bytes) else document
+    except UnicodeDecodeError:
+        return None
+    text = text.strip()
+    return text if text and text[0] not in "{[\"" and looks_like_jws(text) else None
+
+
+def _with_policy(
+    result: VerificationResult,
+    credentials: list[tuple[Any, VerificationResult]],
+    presentation: dict[str, Any] | None,
+    context: VerifyContext,
+    policy: TrustPolicy | None,
+    with_credentials: Sequence[dict[str, Any]],
+) -> VerificationResult:
+    """Nest the results of credentials given beside, and the policy's verdict."""
     if policy is None and not with_credentials:
         return result
     beside = [(credential, verify_credential(credential, context)) for credential in with_credentials]
     nested = result.nested + tuple(r for _, r in beside)
     if policy is not None:
-        subject = PolicyInput(tuple(credentials + beside), parsed if credentials and parsed is not credentials[0][0] else None)
-        nested += (policy.evaluate(subject),)
+        nested += (policy.evaluate(PolicyInput(tuple(credentials + beside), presentation)),)
     return replace(result, nested=nested)
 
 
-def verify_credential(document: Any, context: VerifyContext, *, check_status: bool = True) -> VerificationResult:
-    """Verify one credential (already parsed) in ``context``."""
+Securing = Callable[[dict[str, Any]], tuple[list[Check], list[str]]]
+
+
+def verify_credential(
+    document: Any, context: VerifyContext, *, check_status: bool = True, securing: Securing | None = None
+) -> VerificationResult:
+    """Verify one credential (already parsed) in ``context``.
+
+    ``securing`` checks how it is secured and returns (checks, the DIDs whose
+    signature verified); the default checks its Data Integrity proofs. JOSE
+    passes its own, so everything else is one pipeline.
+    """
     problems = structure_problems(document)
     if problems:
         return VerificationResult((Check("structure", FAILED, "invalid_structure", "; ".join(problems)),))
     issuer = issuer_id(document)
     checks = [Check("structure", PASSED, "structure_ok", "well-formed VC " + _version_label(document))]
     checks.append(_jsonld_check(document, context.loader))
-    proof_checks, signers = verify_proofs(
-        document, resolver=context.resolver, loader=context.loader, now=context.now, skew=context.skew
-    )
+    if securing is None:
+        proof_checks, signers = verify_proofs(
+            document, resolver=context.resolver, loader=context.loader, now=context.now, skew=context.skew
+        )
+    else:
+        proof_checks, signers = securing(document)
     checks.extend(proof_checks)
     if issuer in signers:
         checks.append(Check("issuer", PASSED, "issuer_signed", f"signed by the issuer {issuer}"))

@@ -55,4 +55,4 @@ def default_suite_for(key_type: str) -> Cryptosuite:
         return SUITES["eddsa-rdfc-2022"]
     if key_type in ("P-256", "P-384"):
         return SUITES["ecdsa-rdfc-2019"]
-    raise UnsupportedError(f"no Data Integrity cryptosuite signs with {key_type} keys (use JOSE for secp256k1)")
+    raise UnsupportedError(f"no Data Integrity cryptosuite signs with {key_type} keys (use JOSE: --format jose)")

@@ -1,0 +1,64 @@
+"""JOSE from the command line: sign --format jose|sd-jwt|jwt-1.1, disclose, present --format jose, verify."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from support import REPO, run
+
+FIXTURES = REPO / "fixtures"
+CREDENTIAL = {
+    "@context": ["https://www.w3.org/ns/credentials/v2", "https://www.w3.org/ns/credentials/examples/v2"],
+    "type": ["VerifiableCredential"],
+    "credentialSubject": {"id": "did:example:acme", "invoiceNumber": "INV-7", "unitPrice": 812.5},
+}
+
+
+def test_jose_sd_jwt_and_presentation(tmp_path: Path) -> None:
+    (tmp_path / "c.json").write_text(json.dumps(CREDENTIAL))
+    issuer, holder = str(FIXTURES / "keys/aceros-del-norte.jwk"), str(FIXTURES / "keys/acme-imports.jwk")
+    jwt = run("sign", str(tmp_path / "c.json"), "--key", issuer, "--format", "jose", "-o", str(tmp_path / "c.jwt"))
+    assert jwt.returncode == 0, jwt.stderr
+    assert (tmp_path / "c.jwt").read_text().count(".") == 2
+    verified = run("verify", str(tmp_path / "c.jwt"), "--json")
+    assert verified.returncode == 0, verified.stdout
+    assert any(c["name"] == "jose.signature" for c in json.loads(verified.stdout)["checks"])
+
+    sd = run("sign", str(tmp_path / "c.json"), "--key", issuer, "--format", "sd-jwt", "--disclosable", "/credentialSubject/unitPrice",
+             "--disclosable", "/credentialSubject/invoiceNumber", "--holder-key", holder, "-o", str(tmp_path / "c.sd-jwt"))
+    assert sd.returncode == 0, sd.stderr
+    shown = run("disclose", str(tmp_path / "c.sd-jwt"), "--reveal", "/credentialSubject/invoiceNumber", "--key", holder,
+                "--nonce", "N-1", "--audience", "did:web:cbp.example", "-o", str(tmp_path / "shown.sd-jwt"))
+    assert shown.returncode == 0, shown.stderr
+    ok = run("verify", str(tmp_path / "shown.sd-jwt"), "--challenge", "N-1", "--domain", "did:web:cbp.example")
+    assert ok.returncode == 0 and "sd-jwt.key-binding" in ok.stdout
+    assert run("verify", str(tmp_path / "shown.sd-jwt"), "--challenge", "N-2").returncode == 1
+
+    vp = run("present", str(tmp_path / "c.jwt"), str(tmp_path / "shown.sd-jwt"), "--key", holder, "--format", "jose",
+             "--challenge", "N-3", "--domain", "cbp.example", "-o", str(tmp_path / "vp.jwt"))
+    assert vp.returncode == 0, vp.stderr
+    assert run("verify", str(tmp_path / "vp.jwt"), "--challenge", "N-3", "--domain", "cbp.example").returncode == 0
+    assert run("verify", str(tmp_path / "vp.jwt"), "--challenge", "N-4").returncode == 1
+    batch = run("verify", str(tmp_path), "--json")  # .json, .jwt and .sd-jwt files together
+    assert len(batch.stdout.splitlines()) == 5
+
+
+def test_legacy_jwt_and_bad_options(tmp_path: Path) -> None:
+    legacy = {"@context": ["https://www.w3.org/2018/credentials/v1"], "type": ["VerifiableCredential"],
+              "issuanceDate": "2026-01-01T00:00:00Z", "credentialSubject": {"id": "did:example:acme"}}
+    (tmp_path / "l.json").write_text(json.dumps(legacy))
+    key = str(FIXTURES / "keys/cbp.jwk")
+    assert run("sign", str(tmp_path / "l.json"), "--key", key, "--format", "jwt-1.1", "-o", str(tmp_path / "l.jwt")).returncode == 0
+    assert run("verify", str(tmp_path / "l.jwt")).returncode == 0
+    bad = run("sign", str(tmp_path / "l.json"), "--key", key, "--format", "cose")
+    assert bad.returncode == 2 and "--format must be" in bad.stderr
+    no_pointer = run("sign", str(tmp_path / "l.json"), "--key", key, "--format", "sd-jwt")
+    assert no_pointer.returncode == 2 and "--disclosable" in no_pointer.stderr
+    mixed = run("sign", str(tmp_path / "l.json"), "--key", key, "--format", "jose", "--suite", "eddsa-jcs-2022")
+    assert mixed.returncode == 2
+    (tmp_path / "x.jwt").write_text("not.a.jwt!")
+    assert run("verify", str(tmp_path / "x.jwt")).returncode == 2
+    (tmp_path / "y.jwt").write_text("eyJhbGciOiJub25lIn0.eyJ4IjoxfQ.")
+    none_alg = run("verify", str(tmp_path / "y.jwt"))
+    assert none_alg.returncode == 1
