@@ -728,6 +728,23 @@ def status_log(as_json: JsonOption = False, registry: RegistryOption = None) -> 
                    + (f"  ({event['reason']})" if event["reason"] else ""))
 
 
+@app.command("serve")
+@_handle_errors
+def serve_command(
+    config_path: Annotated[Path, typer.Option("--config", "-c", help="The service configuration (TOML).")],
+    host: Annotated[Optional[str], typer.Option(help="Bind address (default: the config's, else 127.0.0.1).")] = None,
+    port: Annotated[Optional[int], typer.Option(help="Port (default: the config's, else 8080).")] = None,
+) -> None:
+    """Run the issuer/verifier HTTP service (W3C VC API)."""
+    import uvicorn
+
+    from .service import ServiceConfig, create_app
+
+    config = ServiceConfig.load(config_path)
+    typer.echo(f"vctrade serving {len(config.issuers)} issuer(s) on http://{host or config.host}:{port or config.port}", err=True)
+    uvicorn.run(create_app(config), host=host or config.host, port=port or config.port, log_level="warning")
+
+
 # -- demo ------------------------------------------------------------------------------------------
 
 

@@ -75,8 +75,8 @@ def did_web(domain: str, path: str | Sequence[str] | None = None) -> str:
     return did
 
 
-def create_did_web_document(did: str, keys: Sequence[Key]) -> dict[str, Any]:
-    """A DID document for ``did`` listing ``keys`` (Multikey, ``#key-1``…) under every signing relationship.
+def create_did_web_document(did: str, keys: Sequence[Key], fragments: Sequence[str] | None = None) -> dict[str, Any]:
+    """A DID document for ``did`` listing ``keys`` (Multikey, ``#key-1``… or ``fragments``) for signing.
 
     Listing several keys is how a rotation works: credentials signed with an
     older key keep verifying while it is listed, and fail once it is removed.
@@ -84,9 +84,12 @@ def create_did_web_document(did: str, keys: Sequence[Key]) -> dict[str, Any]:
     _parts(did)
     if not keys:
         raise InvalidDID("a did:web document needs at least one key")
+    names = list(fragments) if fragments is not None else [f"key-{n}" for n in range(1, len(keys) + 1)]
+    if len(names) != len(keys) or len(set(names)) != len(names):
+        raise InvalidDID("one distinct fragment per key is needed")
     methods = [
-        {"id": f"{did}#key-{number}", "type": "Multikey", "controller": did, "publicKeyMultibase": key.public_multibase}
-        for number, key in enumerate(keys, start=1)
+        {"id": f"{did}#{name}", "type": "Multikey", "controller": did, "publicKeyMultibase": key.public_multibase}
+        for name, key in zip(names, keys)
     ]
     references = [method["id"] for method in methods]
     return {
