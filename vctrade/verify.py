@@ -101,6 +101,21 @@ def verify(
         skew=skew,
         status_source=status_source or default_status_source(),
     )
+    try:
+        return _verify(document, context, challenge, domain, policy, with_credentials)
+    except Exception as exc:  # noqa: BLE001 - the contract: a bad input (or a bug) is a verdict, never a crash
+        message = f"verification stopped: {type(exc).__name__}: {exc}"
+        return VerificationResult((Check("internal", ERROR, "internal_error", message[:500]),))
+
+
+def _verify(
+    document: str | bytes | dict[str, Any],
+    context: VerifyContext,
+    challenge: str | None,
+    domain: str | None,
+    policy: TrustPolicy | None,
+    with_credentials: Sequence[dict[str, Any]],
+) -> VerificationResult:
     jose = _jose_text(document)
     if jose is not None:
         from .verify_jose import verify_jose  # a late import: verify_jose builds on this module

@@ -143,3 +143,21 @@ def test_processed_contexts_are_cached_per_loader() -> None:
         assert verify(copy.deepcopy(signed), loader=loader).verified
     assert first >= 2 and len(calls) == first  # no context was loaded or processed again
     assert default_loader() is default_loader()
+
+
+def test_a_failing_resolver_never_crashes_verify() -> None:
+    class BrokenResolver:
+        """A resolver with a bug: verify must still answer, undecided."""
+
+        def dereference(self, did_url: str) -> None:
+            raise RuntimeError("resolver bug")
+
+        def resolve(self, did: str) -> None:
+            raise RuntimeError("resolver bug")
+
+    key = Key.generate()
+    signed = sign({"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiableCredential"],
+                   "credentialSubject": {"id": "did:example:x"}}, key)
+    result = verify(signed, resolver=BrokenResolver())
+    assert not result.verified and result.undecided
+    assert "RuntimeError: resolver bug" in result.checks[-1].message
