@@ -552,7 +552,8 @@ SuiteOption = Annotated[Optional[str], typer.Option(help="The cryptosuite (defau
 
 
 def _issue(kind: str, request_path: Path, key_path: Path, suite: str | None, passphrase: str | None,
-           output: Path | None, overrides: dict[str, Any], registry: Path | None, signer: tuple[str | None, bool]) -> None:
+           output: Path | None, overrides: dict[str, Any], registry: Path | None, signer: tuple[str | None, bool],
+           fmt: str = "di") -> None:
     from .trade import build_aeo_credential, build_origin_credential, load_request
 
     request = load_request(request_path)
@@ -568,6 +569,17 @@ def _issue(kind: str, request_path: Path, key_path: Path, suite: str | None, pas
         entries = reg.allocate(credential)  # one entry per status list the issuer keeps
         if entries:
             credential = build(request | {"id": credential["id"]}, issuer, credential_status=entries)
+        if fmt == "jose":
+            from .suites.jose import sign_vc_jwt
+
+            if suite:
+                raise InputError("--suite is for Data Integrity proofs, not --format jose")
+            token = sign_vc_jwt(credential, key, verification_method=method)
+            reg.record(credential)
+            _write_output(token, output)
+            return
+        if fmt != "di":
+            raise InputError(f"--format must be di or jose, not {fmt!r}")
         signed = sign_credential(credential, key, suite=suite, verification_method=method)
         reg.record(signed)
     _write_output(json.dumps(signed, indent=2, ensure_ascii=False), output)
@@ -581,6 +593,7 @@ def issue_aeo(
     valid_from: Annotated[Optional[str], typer.Option(help="Override validFrom (date-time).")] = None,
     valid_until: Annotated[Optional[str], typer.Option(help="Override validUntil (date-time).")] = None,
     suite: SuiteOption = None,
+    fmt: Annotated[str, typer.Option("--format", help="di (a Data Integrity proof) or jose (vc+jwt).")] = "di",
     did: DidOption = None,
     allow_private_hosts: PrivateHostsOption = False,
     passphrase: PassphraseOption = None,
@@ -589,7 +602,7 @@ def issue_aeo(
 ) -> None:
     """Issue an AEO / C-TPAT certification to a trader (signed by the customs authority's key)."""
     _issue("aeo", request_path, key_path, suite, passphrase, output,
-           {"validFrom": valid_from, "validUntil": valid_until}, registry, (did, allow_private_hosts))
+           {"validFrom": valid_from, "validUntil": valid_until}, registry, (did, allow_private_hosts), fmt)
 
 
 @issue_app.command("origin")
@@ -600,6 +613,7 @@ def issue_origin(
     valid_from: Annotated[Optional[str], typer.Option(help="Blanket period start (date-time).")] = None,
     valid_until: Annotated[Optional[str], typer.Option(help="Blanket period end (at most 12 months later).")] = None,
     suite: SuiteOption = None,
+    fmt: Annotated[str, typer.Option("--format", help="di (a Data Integrity proof) or jose (vc+jwt).")] = "di",
     did: DidOption = None,
     allow_private_hosts: PrivateHostsOption = False,
     passphrase: PassphraseOption = None,
@@ -608,7 +622,7 @@ def issue_origin(
 ) -> None:
     """Issue a certificate of origin (USMCA, CAFTA-DR, non-preferential, …) signed by its certifier."""
     _issue("origin", request_path, key_path, suite, passphrase, output,
-           {"validFrom": valid_from, "validUntil": valid_until}, registry, (did, allow_private_hosts))
+           {"validFrom": valid_from, "validUntil": valid_until}, registry, (did, allow_private_hosts), fmt)
 
 
 @app.command("show")

@@ -64,3 +64,15 @@ def test_show_any_credential_and_bad_input(tmp_path: Path) -> None:
     assert shown.returncode == 0 and "USMCACertificationOfOrigin" in shown.stdout
     (tmp_path / "x.json").write_text("[]")
     assert run("show", str(tmp_path / "x.json")).returncode == 2
+
+
+def test_issue_origin_as_jose(tmp_path: Path) -> None:
+    now = datetime.now(timezone.utc)
+    window = ("--valid-from", format_datetime(now - timedelta(days=1)), "--valid-until", format_datetime(now + timedelta(days=300)))
+    out = tmp_path / "coo.jwt"
+    issued = run("issue", "origin", "--key", str(FIXTURES / "keys/aceros-del-norte.jwk"), "--from",
+                 str(FIXTURES / "origin/usmca-steel.yaml"), *window, "--format", "jose", "-o", str(out))
+    assert issued.returncode == 0, issued.stderr
+    verified = run("verify", str(out), "--json")
+    assert verified.returncode == 0, verified.stdout
+    assert any(c["name"] == "schema" and c["status"] == "passed" for c in json.loads(verified.stdout)["checks"])
