@@ -547,6 +547,7 @@ issue_app = typer.Typer(help="Issue trade credentials: AEO / C-TPAT certificatio
                         no_args_is_help=True)
 app.add_typer(issue_app, name="issue")
 
+IssueFormatOption = Annotated[str, typer.Option("--format", help="di (a Data Integrity proof) or jose (vc+jwt).")]
 RequestOption = Annotated[Path, typer.Option("--from", help="The request: a YAML or JSON file (see fixtures/).")]
 SuiteOption = Annotated[Optional[str], typer.Option(help="The cryptosuite (default: by key type).")]
 
@@ -593,7 +594,7 @@ def issue_aeo(
     valid_from: Annotated[Optional[str], typer.Option(help="Override validFrom (date-time).")] = None,
     valid_until: Annotated[Optional[str], typer.Option(help="Override validUntil (date-time).")] = None,
     suite: SuiteOption = None,
-    fmt: Annotated[str, typer.Option("--format", help="di (a Data Integrity proof) or jose (vc+jwt).")] = "di",
+    fmt: IssueFormatOption = "di",
     did: DidOption = None,
     allow_private_hosts: PrivateHostsOption = False,
     passphrase: PassphraseOption = None,
@@ -613,7 +614,7 @@ def issue_origin(
     valid_from: Annotated[Optional[str], typer.Option(help="Blanket period start (date-time).")] = None,
     valid_until: Annotated[Optional[str], typer.Option(help="Blanket period end (at most 12 months later).")] = None,
     suite: SuiteOption = None,
-    fmt: Annotated[str, typer.Option("--format", help="di (a Data Integrity proof) or jose (vc+jwt).")] = "di",
+    fmt: IssueFormatOption = "di",
     did: DidOption = None,
     allow_private_hosts: PrivateHostsOption = False,
     passphrase: PassphraseOption = None,

@@ -20,14 +20,13 @@ from .errors import (
     ContextError,
     InputError,
     InvalidDocument,
-    OperationalError,
     SigningError,
     UnsupportedError,
     VctradeError,
 )
 from .jsonld import DocumentLoader
 from .keys import Key
-from .result import ERROR, FAILED, PASSED, Check
+from .result import ERROR, FAILED, PASSED, Check, failure_check
 from .suites import Cryptosuite, suite_for_proof
 from .suites.base import JcsTransform
 
@@ -237,11 +236,8 @@ def _verify_one(proof: Any, label: str, context: _ProofContext) -> Iterator[Chec
     vm_url = proof["verificationMethod"]
     try:
         controller_doc, method = context.resolver.dereference(vm_url)
-    except OperationalError as exc:
-        yield Check(f"{label}.verification-method", ERROR, exc.code, f"cannot resolve {vm_url}: {exc}")
-        return
     except VctradeError as exc:
-        yield Check(f"{label}.verification-method", FAILED, exc.code, f"{vm_url}: {exc}")
+        yield failure_check(f"{label}.verification-method", exc, vm_url)
         return
     yield Check(f"{label}.verification-method", PASSED, "method_resolved", method.id)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-__all__ = ["Check", "VerificationResult", "PASSED", "FAILED", "ERROR"]
+__all__ = ["Check", "VerificationResult", "PASSED", "FAILED", "ERROR", "failure_check"]
 
 Status = Literal["passed", "failed", "error"]
 PASSED: Status = "passed"
@@ -80,3 +80,16 @@ class VerificationResult:
         if self.nested:
             data["results"] = [result.to_dict() for result in self.nested]
         return data
+
+
+def failure_check(name: str, exc: Exception, subject: str) -> Check:
+    """The check for an exception met while checking ``subject``.
+
+    An operational error (network, outage) means the verifier could not decide:
+    ``error``. Anything else is the document's fault: ``failed``.
+    """
+    from .errors import OperationalError
+
+    if isinstance(exc, OperationalError):
+        return Check(name, ERROR, exc.code, f"cannot resolve {subject}: {exc}")
+    return Check(name, FAILED, getattr(exc, "code", "invalid"), f"{subject}: {exc}")

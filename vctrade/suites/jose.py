@@ -21,9 +21,9 @@ import rfc8785
 from .._encoding import b64url_decode, b64url_encode
 from ..credentials import issuer_id, parse_datetime, structure_problems
 from ..did.document import DIDDocument, VerificationMethod
-from ..errors import EncodingError, InvalidDocument, OperationalError, SigningError, VctradeError
+from ..errors import EncodingError, InvalidDocument, SigningError, VctradeError
 from ..keys import Key
-from ..result import ERROR, FAILED, PASSED, Check
+from ..result import FAILED, PASSED, Check, failure_check
 
 __all__ = [
     "ALGORITHMS",
@@ -234,11 +234,8 @@ def check_jws(
     try:
         document = resolver.resolve(controller)
         method = _find_method(document, kid)
-    except OperationalError as exc:
-        yield Check(f"{label}.kid", ERROR, exc.code, f"cannot resolve {controller}: {exc}")
-        return
     except VctradeError as exc:
-        yield Check(f"{label}.kid", FAILED, exc.code, f"{controller}: {exc}")
+        yield failure_check(f"{label}.kid", exc, controller)
         return
     if method is None:
         yield Check(f"{label}.kid", FAILED, "kid_not_found", f"kid {kid} is not a key in the document of {controller}")
