@@ -73,6 +73,8 @@ class DocumentLoader:
         # pyld's resolved-context cache, private to this loader so that two loaders
         # with different documents for one URL never see each other's contexts.
         self.resolved_contexts: LRUCache = LRUCache(maxsize=256)
+        # expand_safe's memo: canonical JSON of a document -> its expansion (small: one verification's documents)
+        self.expansions: LRUCache = LRUCache(maxsize=32)
         for url, document in (extra or {}).items():
             self.add(url, document)
 
@@ -220,8 +222,30 @@ def _run_pyld(operation: str, document: Any, loader: DocumentLoader, processor: 
 
 
 def expand_safe(document: dict[str, Any], loader: DocumentLoader | None = None) -> list[Any]:
-    """Expand ``document`` and fail if expansion would drop any of its data."""
+    """Expand ``document`` and fail if expansion would drop any of its data.
+
+    Results are memoized per loader by the document's canonical JSON, so the
+    verifier's JSON-LD check and the RDFC transform of the same document expand
+    it once. The caller gets its own copy.
+    """
     loader = loader or default_loader()
+    try:
+        memo_key = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    except (TypeError, ValueError, RecursionError):
+        memo_key = None  # not plain JSON: expansion below reports what is wrong with it
+    if memo_key is not None:
+        with loader._lock:
+            cached = loader.expansions.get(memo_key)
+        if cached is not None:
+            return copy.deepcopy(cached)
+    expanded = _expand_safe(document, loader)
+    if memo_key is not None:
+        with loader._lock:
+            loader.expansions[memo_key] = copy.deepcopy(expanded)
+    return expanded
+
+
+def _expand_safe(document: dict[str, Any], loader: DocumentLoader) -> list[Any]:
     dropped: list[str] = []
 
     def on_dropped(term: Any) -> None:

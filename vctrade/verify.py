@@ -19,7 +19,7 @@ from .did.resolver import default_resolver
 from .errors import ContextError, InputError
 from .jsonld import DocumentLoader, default_loader, expand_safe
 from .policy import PolicyInput, TrustPolicy
-from .proofs import MethodResolver, verify_proofs
+from .proofs import MethodResolver, proofs_of, verify_proofs
 from .result import ERROR, FAILED, PASSED, Check, VerificationResult
 from .status import StatusListSource, default_status_source
 from .status import check_status as status_checks
@@ -52,8 +52,21 @@ def _clock(now: datetime | None) -> datetime:
 
 
 def _jsonld_check(document: dict[str, Any], loader: DocumentLoader) -> Check:
+    """Safe expansion of the document and of each proof's options (in the document's context).
+
+    These are the very documents the RDFC transform canonicalizes, so with
+    expand_safe's memo the check costs no second expansion; it also covers JCS
+    proofs, which never go through JSON-LD otherwise.
+    """
+    proofs = proofs_of(document)
+    parts = [{k: v for k, v in document.items() if k != "proof"}] if proofs else [document]
+    for proof in proofs:
+        if isinstance(proof, dict):
+            options = {k: v for k, v in proof.items() if k != "proofValue"}
+            parts.append({**options, "@context": options.get("@context", document.get("@context"))})
     try:
-        expand_safe(document, loader)
+        for part in parts:
+            expand_safe(part, loader)
     except ContextError as exc:
         return Check("json-ld", ERROR, exc.code, str(exc))
     except InputError as exc:
