@@ -13,6 +13,7 @@ import os
 import sys
 import tempfile
 import traceback
+from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -476,11 +477,13 @@ def _verify_batch(files: list[Path], options: VerifyOptions, jobs: int, as_json:
     if not files:
         raise InputError("no credentials or presentations found (looked for " + ", ".join(DOCUMENT_SUFFIXES) + ")")
     counts = {"verified": 0, "not verified": 0, "undecided": 0}
+    reasons_seen: Counter[str] = Counter()  # which checks failed, over the batch
     show_progress = sys.stderr.isatty()
     with Progress(console=Console(stderr=True), transient=True, disable=not show_progress) as progress:
         task = progress.add_task("verifying", total=len(files))
         for report in verify_files(files, options, jobs=jobs):
             counts[report["outcome"]] += 1
+            reasons_seen.update({c["name"] for c in _failed_checks(report)})
             progress.advance(task)
             if as_json:
                 sys.stdout.write(json.dumps(report) + "\n")
@@ -494,8 +497,13 @@ def _verify_batch(files: list[Path], options: VerifyOptions, jobs: int, as_json:
                 progress.console.print(line, markup=False, highlight=False, soft_wrap=True)
             else:
                 typer.echo(line)
-    summary = f"{len(files)} documents: {counts['verified']} verified, {counts['not verified']} not verified, {counts['undecided']} undecided"
-    typer.echo(summary, err=as_json)
+    summary = [f"{len(files)} documents: {counts['verified']} verified, {counts['not verified']} not verified, "
+               f"{counts['undecided']} undecided"]
+    if reasons_seen:
+        width = max(len(name) for name in reasons_seen)
+        summary += [f"  {'check':<{width}}  documents"] + [
+            f"  {name:<{width}}  {number}" for name, number in reasons_seen.most_common(10)]
+    typer.echo("\n".join(summary), err=as_json)
     if counts["not verified"]:
         return 1
     return 3 if counts["undecided"] else 0

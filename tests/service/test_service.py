@@ -228,3 +228,18 @@ def test_vctrade_serve_command(tmp_path: Path) -> None:
         process.wait(timeout=10)
     missing = subprocess.run([*command[:3], str(tmp_path / "absent.toml")], capture_output=True, text=True)
     assert missing.returncode == 2 and "not found" in missing.stderr
+
+
+def test_did_web_issuer_serves_its_document(tmp_path: Path) -> None:
+    Key.generate().save(tmp_path / "k.jwk")
+    Key.generate("P-256").save(tmp_path / "p.jwk")
+    (tmp_path / "s.toml").write_text('[[issuer]]\nname = "key-ed"\nkey = "k.jwk"\ndid = "did:web:issuer.example"\ndefault = true\n'
+                                     '[[issuer]]\nname = "key-p256"\nkey = "p.jwk"\ndid = "did:web:issuer.example"\n')
+    with ServiceServer(ServiceConfig.load(tmp_path / "s.toml")) as server:
+        document = httpx.get(server.url("/.well-known/did.json"))
+        assert document.status_code == 200 and document.headers["content-type"].startswith("application/did+json")
+        body = document.json()
+        assert body["id"] == "did:web:issuer.example"
+        assert [m["id"] for m in body["verificationMethod"]] == ["did:web:issuer.example#key-ed", "did:web:issuer.example#key-p256"]
+        issued = httpx.post(server.url("/credentials/issue"), json={"credential": credential()}, headers=auth())
+        assert issued.status_code == 401  # no tokens configured: issuing is closed, never open by default
