@@ -65,7 +65,7 @@ def _check_address(host: str, port: int, policy: FetchPolicy) -> None:
     if policy.allow_private_hosts:
         return
     for info in infos:
-        address = ipaddress.ip_address(info[4][0].split("%", 1)[0])
+        address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
         if not address.is_global or address.is_multicast:
             raise FetchRefused(
                 f"{host} resolves to {address}, a private, loopback or link-local address; refused "

@@ -544,7 +544,8 @@ def present_command(
         raise InputError(f"--format must be di or jose, not {fmt!r}")
     if any(isinstance(c, str) for c in credentials):
         raise InputError("JWT credentials go in a vp+jwt: use --format jose")
-    presentation = present(credentials, key, challenge=challenge, domain=domain,
+    documents = [c for c in credentials if isinstance(c, dict)]
+    presentation = present(documents, key, challenge=challenge, domain=domain,
                            verification_method=verification_method, suite=suite)
     _write_output(json.dumps(presentation, indent=2, ensure_ascii=False), output)
 

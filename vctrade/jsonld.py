@@ -176,7 +176,7 @@ def _unwrap_jsonld_error(exc: BaseException) -> BaseException:
 
 
 def _describe_jsonld_error(exc: BaseException) -> str:
-    parts = []
+    parts: list[str] = []
     seen: BaseException | None = exc
     while seen is not None and len(parts) < 4:
         message = getattr(seen, "message", None) or str(seen).split("\n")[0]

@@ -123,11 +123,11 @@ class Key:
                     int.from_bytes(x, "big"), int.from_bytes(y, "big"), spec.curve
                 ).public_key()
                 if "d" in jwk:
-                    d = int.from_bytes(b64url_decode(jwk["d"]), "big")
-                    private = ec.derive_private_key(d, spec.curve)
-                    if private.public_key().public_numbers() != public.public_numbers():
+                    scalar = int.from_bytes(b64url_decode(jwk["d"]), "big")
+                    ec_private = ec.derive_private_key(scalar, spec.curve)
+                    if ec_private.public_key().public_numbers() != public.public_numbers():
                         raise InvalidKey("JWK 'x'/'y' do not match its private key 'd'")
-                    return cls(crv, public, private)
+                    return cls(crv, public, ec_private)
                 return cls(crv, public)
         except KeyError as exc:
             raise InvalidKey(f"JWK is missing member {exc.args[0]!r}") from exc

@@ -70,7 +70,10 @@ class PolicyInput:
 class Rule(Protocol):
     """One policy rule."""
 
-    name: str
+    @property
+    def name(self) -> str:
+        """The prefix of the rule's check names."""
+        ...
 
     def evaluate(self, subject: PolicyInput) -> list[Check]:
         """The rule's checks (at least one)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-__all__ = ["Check", "VerificationResult", "PASSED", "FAILED", "ERROR", "failure_check"]
+__all__ = ["Check", "VerificationResult", "Status", "PASSED", "FAILED", "ERROR", "failure_check"]
 
 Status = Literal["passed", "failed", "error"]
 PASSED: Status = "passed"

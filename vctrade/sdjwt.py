@@ -196,7 +196,7 @@ def reconstruct(sd: SdJwt) -> tuple[dict[str, Any], dict[str, str]]:
                 result[name] = walk(value, f"{pointer}/{name}")
             return result
         if isinstance(node, list):
-            items = []
+            items: list[Any] = []
             for item in node:
                 if isinstance(item, dict) and set(item) == {"..."}:
                     disclosure = by_digest.get(claim(item["..."]))

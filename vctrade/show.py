@@ -89,7 +89,8 @@ def _fields(data: dict[str, Any], indent: str) -> list[str]:
 
 def _summary(document: dict[str, Any]) -> str | None:
     types = _as_list(document.get("type"))
-    subject = document.get("credentialSubject") if isinstance(document.get("credentialSubject"), dict) else {}
+    found = document.get("credentialSubject")
+    subject: dict[str, Any] = found if isinstance(found, dict) else {}
     if "CertificateOfOrigin" in types or "USMCACertificationOfOrigin" in types:
         certifier = subject.get("certifier", {})
         who = certifier.get("name", "?") if isinstance(certifier, dict) else "?"

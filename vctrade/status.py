@@ -26,7 +26,7 @@ from ._encoding import b64url_decode, b64url_encode, multibase_decode
 from ._http import FetchPolicy, fetch_json
 from .credentials import VC_V2_CONTEXT, format_datetime, issuer_id, parse_datetime, types_of
 from .errors import EncodingError, InputError, InvalidDocument, OperationalError, VctradeError
-from .result import ERROR, FAILED, PASSED, Check, VerificationResult
+from .result import ERROR, FAILED, PASSED, Check, Status, VerificationResult
 
 __all__ = [
     "MIN_ENTRIES",
@@ -256,7 +256,7 @@ def default_status_source() -> CachingSource:
 VerifyList = Callable[[dict[str, Any]], VerificationResult]
 
 
-def _list_problem(status_list: dict[str, Any], entry: _Entry, issuer: str | None, now: datetime) -> tuple[str, str] | None:
+def _list_problem(status_list: dict[str, Any], entry: _Entry, issuer: str | None, now: datetime) -> tuple[Status, str] | None:
     """(status, message) when the list cannot be used for this entry, else None."""
     wanted = "StatusList2021Credential" if entry.legacy else "BitstringStatusListCredential"
     if wanted not in types_of(status_list):

@@ -118,6 +118,7 @@ def _credential(decoded: DecodedJws, sd: SdJwt | None, context: VerifyContext,
     typ = decoded.header.get("typ")
     payload = decoded.payload
     extra: list[Check] = []
+    expected_typ: tuple[str | None, ...]
     if sd is not None:
         try:
             document, used = reconstruct(sd)
@@ -152,7 +153,7 @@ def _nested_credential(entry: Any, context: VerifyContext) -> tuple[dict[str, An
         if isinstance(value, str) and value.startswith("data:application/vc+cose"):
             return None, VerificationResult((Check("structure", ERROR, "unsupported",
                                                    "COSE-secured credentials (vc+cose) are not supported yet"),))
-        if prefix is None:
+        if prefix is None or not isinstance(value, str):
             return None, _failed("structure", "invalid_envelope", f"an enveloped credential needs a data: URL of a JWT, got {str(value)[:40]!r}")
         result, pairs = verify_jose(value[len(prefix):], context)
         return (pairs[0][0] if pairs else None), result
@@ -165,6 +166,7 @@ def _presentation(decoded: DecodedJws, sd: SdJwt | None, context: VerifyContext,
                   challenge: str | None, domain: str | None) -> tuple[VerificationResult, Pairs]:
     payload = decoded.payload
     checks: list[Check] = []
+    expected_typ: tuple[str | None, ...]
     if sd is not None:
         try:
             document, _ = reconstruct(sd)
@@ -192,7 +194,8 @@ def _presentation(decoded: DecodedJws, sd: SdJwt | None, context: VerifyContext,
                             resolver=context.resolver, purpose="authentication"))
     if challenge is not None and payload.get("nonce") != challenge:
         checks.append(Check("jose.nonce", FAILED, "challenge_mismatch", "the presentation's nonce is not the expected challenge"))
-    if domain is not None and domain not in (payload.get("aud") if isinstance(payload.get("aud"), list) else [payload.get("aud")]):
+    audience = payload.get("aud")
+    if domain is not None and domain not in (audience if isinstance(audience, list) else [audience]):
         checks.append(Check("jose.aud", FAILED, "domain_mismatch", f"the presentation's audience is not {domain!r}"))
     checks.extend(_claims_checks(payload, context))
     entries = view.get("verifiableCredential", [])

@@ -43,10 +43,10 @@ def suite_for_proof(proof: dict[str, Any]) -> Cryptosuite:
         if suite.proof_type != "DataIntegrityProof":
             raise UnsupportedError(f"{name} is not a DataIntegrityProof cryptosuite")
         return suite
-    suite = SUITES.get(proof_type) if isinstance(proof_type, str) else None
-    if suite is None or suite.proof_type != proof_type:
+    legacy = SUITES.get(proof_type) if isinstance(proof_type, str) else None
+    if legacy is None or legacy.proof_type != proof_type:
         raise UnsupportedError(f"unknown proof type {proof_type!r}")
-    return suite
+    return legacy
 
 
 def default_suite_for(key_type: str) -> Cryptosuite:

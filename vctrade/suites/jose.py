@@ -88,7 +88,7 @@ def encode_jws(header: dict[str, Any], payload: dict[str, Any], key: Key) -> str
 
 def jwk_thumbprint(jwk: dict[str, Any]) -> str:
     """The RFC 7638 SHA-256 thumbprint of a public JWK."""
-    required = {"OKP": ("crv", "kty", "x"), "EC": ("crv", "kty", "x", "y")}.get(jwk.get("kty"), ())
+    required = {"OKP": ("crv", "kty", "x"), "EC": ("crv", "kty", "x", "y")}.get(str(jwk.get("kty")), ())
     if not required or any(k not in jwk for k in required):
         return ""
     return b64url_encode(hashlib.sha256(rfc8785.dumps({k: jwk[k] for k in required})).digest())
@@ -189,7 +189,7 @@ def _find_method(document: DIDDocument, kid: str) -> VerificationMethod | None:
 def check_jws(
     decoded: DecodedJws,
     *,
-    typ: tuple[str, ...],
+    typ: tuple[str | None, ...],
     cty: str | None,
     controller: str | None,
     resolver: Any,
@@ -213,7 +213,7 @@ def check_jws(
         return
     if header.get("typ") not in typ:
         yield Check(f"{label}.header", FAILED, "wrong_media_type",
-                    f"typ is {header.get('typ')!r}, expected {' or '.join(typ)}")
+                    f"typ is {header.get('typ')!r}, expected {' or '.join(str(t) for t in typ if t) or 'none'}")
         return
     if cty is not None and "cty" in header and header["cty"] != cty:
         yield Check(f"{label}.header", FAILED, "wrong_media_type", f"cty is {header['cty']!r}, expected {cty!r}")
