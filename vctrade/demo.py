@@ -2,7 +2,8 @@
 
 It generates keys, signs one sample credential with every cryptosuite,
 verifies each, then tampers with a signed copy and shows that verification
-catches it. Then the import flow: CBP certifies a Mexican steel exporter
+catches it. Then the import flow: CBP — a did:web hosted, with its status
+list, by a local HTTPS site the demo starts — certifies a Mexican steel exporter
 under C-TPAT (revocable, in an SQLite registry), the exporter certifies the
 USMCA origin of its steel, the importer presents both, CBP's policy accepts
 the presentation, a forged origin is caught, and once CBP revokes the
@@ -20,14 +21,17 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from ._localhttps import LocalSite
 from .credentials import format_datetime
+from .did import default_resolver, network_resolver
+from .did.web import create_did_web_document, did_web
 from .keys import Key
 from .policy import OriginProvenance, Programme, RecognizedProgrammes, RequiredTypes, TrustedIssuers, TrustPolicy
 from .presentations import present
 from .registry import Registry
 from .result import VerificationResult
 from .signing import sign
-from .status import StatusFiles
+from .status import HttpsStatusSource, StatusFiles, StatusListSource
 from .trade import build_aeo_credential, build_origin_credential, load_request
 from .verify import verify
 
@@ -90,23 +94,47 @@ def _outcome(result: VerificationResult) -> str:
     return "; ".join(f"{c.name}: {c.message}" for c in failures)
 
 
-def _trade_steps(folder: Path, now: datetime) -> list[DemoStep]:
-    """The import flow: C-TPAT for the exporter, USMCA origin, a presentation, a revocation.
+def _trade_steps(folder: Path, now: datetime, local_site: bool) -> list[DemoStep]:
+    """The import flow, with CBP on a did:web hosted by a local HTTPS site the demo starts.
 
-    The authority uses did:key and its status list is read from the published
-    file (offline status source), so the demo needs no network.
+    The same site serves CBP's status list, and the verifier resolves both over
+    HTTPS as it would in production (loopback explicitly allowed, the demo's own CA
+    trusted). If no local site can be started, CBP falls back to did:key and the
+    list is read from its published file.
     """
+    site = folder / "site"
+    try:
+        host: LocalSite | None = LocalSite(site) if local_site else None
+    except OSError:
+        host = None
+    if host is None:
+        return _import_flow(folder, now, None)
+    with host:
+        return _import_flow(folder, now, host)
+
+
+def _import_flow(folder: Path, now: datetime, host: LocalSite | None) -> list[DemoStep]:
     cbp, exporter, importer = Key.generate("Ed25519"), Key.generate("Ed25519"), Key.generate("P-256")
     cbp.save(folder / "cbp.jwk")
     window = {"validFrom": format_datetime(now - timedelta(days=1)), "validUntil": format_datetime(now + timedelta(days=300))}
-    list_url = "https://cbp.example/status/ctpat-1"
-    registry = Registry(folder / "registry.sqlite", clock=lambda: now)
-    registry.create_list(list_url, cbp.did, "revocation", folder / "cbp.jwk")
     site = folder / "site"
-    status = StatusFiles({list_url: site / "status" / "ctpat-1"})
+    registry = Registry(folder / "registry.sqlite", clock=lambda: now)
+    status: StatusListSource
+    if host is not None:
+        cbp_did = did_web(f"127.0.0.1:{host.port}")
+        (site / ".well-known").mkdir(parents=True, exist_ok=True)
+        _write(site / ".well-known" / "did.json", create_did_web_document(cbp_did, [cbp.public()]))
+        method, list_url = f"{cbp_did}#key-1", f"{host.origin}/status/ctpat-1"
+        resolver = network_resolver(host.policy)
+        status = HttpsStatusSource(host.policy)  # no cache: the verifier sees each republished list at once
+    else:
+        cbp_did, method, list_url = cbp.did, cbp.did_key_verification_method, "https://cbp.example/status/ctpat-1"
+        resolver = default_resolver()
+        status = StatusFiles({list_url: site / "status" / "ctpat-1"})
+    registry.create_list(list_url, cbp_did, "revocation", folder / "cbp.jwk", verification_method=method)
     policy = TrustPolicy((
-        TrustedIssuers(frozenset({"CTPATCertificate"}), frozenset({cbp.did})),
-        programmes := RecognizedProgrammes((Programme("C-TPAT", cbp.did, "US", "home programme"),)),
+        TrustedIssuers(frozenset({"CTPATCertificate"}), frozenset({cbp_did})),
+        programmes := RecognizedProgrammes((Programme("C-TPAT", cbp_did, "US", "home programme"),)),
         RequiredTypes(("CertificateOfOrigin", "AEOCertificate")),
         OriginProvenance(programmes),
     ), name="demo CBP import policy")
@@ -117,14 +145,18 @@ def _trade_steps(folder: Path, now: datetime) -> list[DemoStep]:
     request["subject"] |= {"id": exporter.did, "aeoProgramme": "C-TPAT", "tier": "Certified", "ctpatAccountNumber": "88412",
                            "tradeRole": "manufacturer", "issuingCountry": "US"}
     request["issuerName"] = "U.S. Customs and Border Protection"
-    unsigned = build_aeo_credential(request, cbp.did)
-    ctpat = sign(build_aeo_credential(request | {"id": unsigned["id"]}, cbp.did,
-                                      credential_status=registry.allocate(unsigned)), cbp, created=now)
+    unsigned = build_aeo_credential(request, cbp_did)
+    ctpat = sign(build_aeo_credential(request | {"id": unsigned["id"]}, cbp_did,
+                                      credential_status=registry.allocate(unsigned)), cbp, verification_method=method, created=now)
     registry.record(ctpat)
-    registry.publish(site, lambda doc, _: sign(doc, cbp, created=now))
+
+    def publish() -> None:
+        registry.publish(site, lambda doc, _: sign(doc, cbp, verification_method=method, created=now))
+
+    publish()
     _write(folder / "exporter-ctpat.json", ctpat)
-    result = verify(ctpat, now=now, status_source=status)
-    steps.append(DemoStep("CBP certifies the exporter (C-TPAT, revocable)", True, result.verified,
+    result = verify(ctpat, now=now, resolver=resolver, status_source=status)
+    steps.append(DemoStep(f"CBP ({cbp_did[:34]}…) certifies the exporter (C-TPAT, revocable)", True, result.verified,
                           _outcome(result) or f"{ctpat['id']}, status list {list_url}", str(folder / "exporter-ctpat.json")))
 
     # 2. The exporter certifies the USMCA origin of its steel.
@@ -139,7 +171,8 @@ def _trade_steps(folder: Path, now: datetime) -> list[DemoStep]:
     _write(folder / "import-presentation.json", presentation)
 
     def verify_presentation() -> VerificationResult:
-        return verify(presentation, now=now, challenge="7c1f9e", domain="cbp.example", policy=policy, status_source=status)
+        return verify(presentation, now=now, challenge="7c1f9e", domain="cbp.example", policy=policy,
+                      resolver=resolver, status_source=status)
 
     result = verify_presentation()
     steps.append(DemoStep("CBP verifies the importer's presentation against its policy", True, result.verified,
@@ -156,7 +189,7 @@ def _trade_steps(folder: Path, now: datetime) -> list[DemoStep]:
 
     # 5. CBP revokes the exporter's certification and republishes its list: the same presentation now fails.
     registry.revoke(ctpat["id"], "validation found security gaps")
-    registry.publish(site, lambda doc, _: sign(doc, cbp, created=now))
+    publish()
     result = verify_presentation()
     provenance = [c.message for c in result.all_checks() if c.name.startswith("policy.provenance") and c.status != "passed"]
     steps.append(DemoStep("CBP revokes the C-TPAT; the same presentation is verified again", False, result.verified,
@@ -165,8 +198,11 @@ def _trade_steps(folder: Path, now: datetime) -> list[DemoStep]:
     return steps
 
 
-def run_demo(folder: Path, now: datetime | None = None) -> list[DemoStep]:
-    """Run the demo in ``folder``; return its steps (each ``ok`` when it behaved as expected)."""
+def run_demo(folder: Path, now: datetime | None = None, *, local_site: bool = True) -> list[DemoStep]:
+    """Run the demo in ``folder``; return its steps (each ``ok`` when it behaved as expected).
+
+    ``local_site=False`` keeps CBP on did:key with its status list read from the published file.
+    """
     now = now or datetime.now(timezone.utc)
     keys: dict[str, Key] = {}
     for key_type in ("Ed25519", "P-256", "P-384"):
@@ -200,4 +236,4 @@ def run_demo(folder: Path, now: datetime | None = None) -> list[DemoStep]:
     result = verify(tampered, now=now)
     failed = "; ".join(f"{c.name}: {c.message}" for c in result.failures) or "verified (unexpected)"
     steps.append(DemoStep("tamper with the tier, verify again", False, result.verified, failed, str(path)))
-    return steps + _trade_steps(folder, now)
+    return steps + _trade_steps(folder, now, local_site)
