@@ -3,7 +3,7 @@
 HTTPS only; connect and read timeouts; a response size cap; no redirect to
 another host or to http; host names that resolve to private, loopback,
 link-local or otherwise special addresses are refused unless the caller
-allows them. Each refusal is an exception with its own stable ``code``:
+allows them, and the connection goes to the very address that was checked. Each refusal is an exception with its own stable ``code``:
 
     FetchError (OperationalError: could not decide)
     ├── code "not_found"          404 / 410
@@ -57,21 +57,32 @@ class FetchPolicy:
     verify: ssl.SSLContext | bool = True
 
 
-def _check_address(host: str, port: int, policy: FetchPolicy) -> None:
+def _checked_address(host: str, port: int, policy: FetchPolicy) -> str:
+    """Resolve ``host`` once, refuse special addresses (unless allowed), and return the address to connect to."""
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
         raise FetchError(f"cannot resolve host {host}: {exc.strerror}", code="http_error") from exc
-    if policy.allow_private_hosts:
-        return
-    for info in infos:
-        address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
-        if not address.is_global or address.is_multicast:
-            raise FetchRefused(
-                f"{host} resolves to {address}, a private, loopback or link-local address; refused "
-                "(allow it explicitly with --allow-private-hosts)",
-                code="blocked_address",
-            )
+    addresses = [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
+    if not addresses:
+        raise FetchError(f"host {host} has no address", code="http_error")
+    if not policy.allow_private_hosts:
+        for address in addresses:
+            if not address.is_global or address.is_multicast:
+                raise FetchRefused(
+                    f"{host} resolves to {address}, a private, loopback or link-local address; refused "
+                    "(allow it explicitly with --allow-private-hosts)",
+                    code="blocked_address",
+                )
+    return str(addresses[0])
+
+
+def _pinned(url: str, address: str) -> str:
+    """``url`` with its host replaced by the checked address (TLS still verifies the host name, via SNI)."""
+    parts = urlsplit(url)
+    literal = f"[{address}]" if ":" in address else address
+    netloc = literal + (f":{parts.port}" if parts.port else "")
+    return parts._replace(netloc=netloc).geturl()
 
 
 def _parse(url: str) -> tuple[str, int]:
@@ -85,16 +96,18 @@ def fetch_json(url: str, policy: FetchPolicy | None = None, *, accept: str = "ap
     """GET ``url`` and parse its JSON body; returns (document, response headers)."""
     policy = policy or FetchPolicy()
     host, port = _parse(url)
-    # DNS is checked here and resolved again by httpx when it connects; a host that answers
-    # differently between the two (DNS rebinding) could slip past the address check. Pinning the
-    # connection would need a custom transport; the timeouts and size cap still bound what it can do.
-    _check_address(host, port, policy)
+    # Resolve once and connect to exactly the address that was checked: a host that answered
+    # differently a moment later (DNS rebinding) cannot slip past the check. The Host header and
+    # the TLS server name (SNI, certificate check) stay the real host name.
+    address = _checked_address(host, port, policy)
+    authority = urlsplit(url).netloc.rsplit("@", 1)[-1]
     timeout = httpx.Timeout(policy.timeout, connect=policy.timeout)
     current = url
     try:
         with httpx.Client(verify=policy.verify, timeout=timeout, follow_redirects=False) as client:
             for _ in range(policy.max_redirects + 1):
-                with client.stream("GET", current, headers={"Accept": accept}) as response:
+                with client.stream("GET", _pinned(current, address), headers={"Accept": accept, "Host": authority},
+                                   extensions={"sni_hostname": host}) as response:
                     if response.is_redirect:
                         target = urljoin(current, response.headers.get("location", ""))
                         target_host, _ = _parse(target) if target.startswith("https://") else (None, 0)

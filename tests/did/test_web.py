@@ -191,3 +191,18 @@ def test_resolution_error_is_operational() -> None:
         did = did_web(f"127.0.0.1:{server.port}")
     with pytest.raises(ResolutionError):  # the server is gone: connection refused
         network_resolver(server.policy()).resolve(did)
+
+
+def test_a_host_name_is_pinned_to_its_checked_address_and_tls_checks_the_name(site: Site) -> None:
+    """did:web:localhost: resolved once, connected to that address, the certificate checked for 'localhost'."""
+    import socket
+
+    if socket.getaddrinfo("localhost", site.server.port, type=socket.SOCK_STREAM)[0][4][0] != "127.0.0.1":
+        pytest.fail("this test needs localhost to resolve to 127.0.0.1 first (the test server listens there)")
+    did = did_web(f"localhost:{site.server.port}")
+    body = json.dumps(create_did_web_document(did, [site.current])).encode()
+    site.server.routes["/.well-known/did.json"] = Route(body=body)
+    assert site.resolver().resolve(did).id == did
+    blocked = site.resolver(allow_private_hosts=False)
+    with pytest.raises(InvalidDID, match="resolves to 127.0.0.1"):
+        blocked.resolve(did)
