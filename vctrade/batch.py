@@ -23,12 +23,13 @@ from .jsonld import DocumentLoader, default_loader
 from .policy import TrustPolicy, combine
 from .result import Check, VerificationResult
 from .status import CachingSource, HttpsStatusSource, StatusFiles, StatusListSource
+from .suites.cose import looks_like_cose
 from .suites.jose import looks_like_jws
 from .verify import DEFAULT_SKEW, verify
 
 __all__ = ["VerifyOptions", "collect_files", "verify_files", "read_json_object", "read_document", "DOCUMENT_SUFFIXES"]
 
-DOCUMENT_SUFFIXES = (".json", ".jsonld", ".jwt", ".sd-jwt", ".vc", ".vp")
+DOCUMENT_SUFFIXES = (".json", ".jsonld", ".jwt", ".sd-jwt", ".cose", ".vc", ".vp")
 
 
 @dataclass(frozen=True)
@@ -71,11 +72,13 @@ class VerifyOptions:
 
 
 def read_document(path: Path) -> dict[str, Any] | str:
-    """A credential or presentation from a file: a JSON object, or the text of a compact JWT / SD-JWT."""
+    """A credential or presentation from a file: a JSON object, or the text of a JWT / SD-JWT / COSE object."""
     try:
         text = path.read_bytes()
     except OSError:
         return read_json_object(path)  # the same one-line messages for missing or unreadable files
+    if looks_like_cose(text):
+        return text.decode("latin-1")  # raw CBOR (unstripped: its bytes are exact) or base64 text
     stripped = text.strip()
     if stripped[:1] not in (b"{", b"[", b'"') and stripped:
         try:
@@ -84,7 +87,7 @@ def read_document(path: Path) -> dict[str, Any] | str:
             candidate = ""
         if looks_like_jws(candidate):
             return candidate
-        raise InvalidDocument(f"{path} is neither JSON nor a compact JWT / SD-JWT")
+        raise InvalidDocument(f"{path} is neither JSON nor a compact JWT / SD-JWT nor COSE")
     return read_json_object(path)
 
 

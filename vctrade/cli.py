@@ -304,7 +304,7 @@ def sign_command(
     allow_private_hosts: PrivateHostsOption = False,
     timeout: TimeoutOption = 10.0,
     fmt: Annotated[
-        str, typer.Option("--format", help="di (Data Integrity proof), jose (vc+jwt), sd-jwt (vc+sd-jwt) or jwt-1.1.")
+        str, typer.Option("--format", help="di (Data Integrity proof), jose (vc+jwt), sd-jwt (vc+sd-jwt), jwt-1.1 or cose.")
     ] = "di",
     disclosable: Annotated[
         list[str], typer.Option("--disclosable", help="sd-jwt: a JSON pointer the holder may hide (repeat).")
@@ -355,12 +355,16 @@ def _sign_jose(credential: dict[str, Any], key: Key, fmt: str, method: str, disc
         return sign_vc_jwt(credential, key, verification_method=method)
     if fmt == "jwt-1.1":
         return sign_legacy_jwt(credential, key, verification_method=method)
+    if fmt == "cose":
+        from .suites.cose import cose_text, sign_cose
+
+        return cose_text(sign_cose(credential, key, verification_method=method))
     if fmt == "sd-jwt":
         if not disclosable:
             raise InputError("--format sd-jwt needs at least one --disclosable JSON pointer")
         holder = _load_key(holder_key, passphrase).public() if holder_key else None
         return sdjwt.issue(credential, key, disclosable=disclosable, holder_key=holder, verification_method=method)
-    raise InputError(f"--format must be di, jose, sd-jwt or jwt-1.1, not {fmt!r}")
+    raise InputError(f"--format must be di, jose, sd-jwt, jwt-1.1 or cose, not {fmt!r}")
 
 
 @app.command("disclose")

@@ -23,6 +23,7 @@ from .proofs import MethodResolver, proofs_of, verify_proofs
 from .result import ERROR, FAILED, PASSED, Check, VerificationResult
 from .status import StatusListSource, default_status_source
 from .status import check_status as status_checks
+from .suites.cose import looks_like_cose
 from .suites.jose import looks_like_jws
 from .trade.validation import schema_check
 
@@ -129,6 +130,12 @@ def _verify(
     policy: TrustPolicy | None,
     with_credentials: Sequence[dict[str, Any]],
 ) -> VerificationResult:
+    if isinstance(document, (bytes, str)) and looks_like_cose(document.encode("latin-1") if isinstance(document, str) else document):
+        from .verify_jose import verify_cose
+
+        raw = document.encode("latin-1") if isinstance(document, str) else document
+        result, credentials = verify_cose(raw, context, challenge, domain)
+        return _with_policy(result, credentials, None, context, policy, with_credentials)
     jose = _jose_text(document)
     if jose is not None:
         from .verify_jose import verify_jose  # a late import: verify_jose builds on this module

@@ -17,10 +17,11 @@ from .jsonld import expand_safe
 from .keys import Key
 from .result import ERROR, FAILED, PASSED, Check, VerificationResult
 from .sdjwt import JWT_CLAIMS, SdJwt, parse, reconstruct, sd_hash
+from .suites.cose import decode_cose
 from .suites.jose import ALGORITHMS, DecodedJws, check_jws, decode_jws
 from .verify import VerifyContext, verify_credential
 
-__all__ = ["verify_jose"]
+__all__ = ["verify_jose", "verify_cose"]
 
 Pairs = list[tuple[dict[str, Any], VerificationResult]]
 _ENVELOPE_PREFIXES = ("data:application/vc+jwt,", "data:application/vc+sd-jwt,", "data:application/vc-ld+jwt,")
@@ -113,8 +114,8 @@ def _key_binding(sd: SdJwt, context: VerifyContext, challenge: str | None, domai
     return [Check(name, PASSED, "key_binding_valid", "the holder signed this presentation with the cnf key")]
 
 
-def _credential(decoded: DecodedJws, sd: SdJwt | None, context: VerifyContext,
-                challenge: str | None, domain: str | None) -> tuple[VerificationResult, dict[str, Any] | None]:
+def _credential(decoded: DecodedJws, sd: SdJwt | None, context: VerifyContext, challenge: str | None,
+                domain: str | None, cose: bool = False) -> tuple[VerificationResult, dict[str, Any] | None]:
     typ = decoded.header.get("typ")
     payload = decoded.payload
     extra: list[Check] = []
@@ -127,6 +128,8 @@ def _credential(decoded: DecodedJws, sd: SdJwt | None, context: VerifyContext,
         extra.append(Check("sd-jwt.disclosures", PASSED, "disclosures_valid", f"{len(used)} disclosure(s) match signed digests"))
         extra.extend(_key_binding(sd, context, challenge, domain))
         view, expected_typ = _view(document), ("vc+sd-jwt",)
+    elif cose:
+        view, expected_typ = _view(payload), ("application/vc+cose",)
     elif typ in ("JWT", None) and "vc" in payload:
         view, expected_typ = _legacy_view(payload), ("JWT", None)
     else:
@@ -134,8 +137,8 @@ def _credential(decoded: DecodedJws, sd: SdJwt | None, context: VerifyContext,
             return _failed("structure", "vc_vp_claims", "a vc+jwt payload must not carry 'vc' or 'vp' claims"), None
         view, expected_typ = _view(payload), ("vc+jwt", "vc-ld+jwt")
     controller = issuer_id(view)
-    jose = list(check_jws(decoded, typ=expected_typ, cty="vc", controller=controller,
-                          resolver=context.resolver, purpose="assertionMethod"))
+    jose = list(check_jws(decoded, typ=expected_typ, cty="application/vc" if cose else "vc", controller=controller,
+                          resolver=context.resolver, purpose="assertionMethod", label="cose" if cose else "jose"))
     if "iss" in payload and payload["iss"] != controller:
         jose.append(Check("jose.iss", FAILED, "iss_mismatch", f"iss {payload['iss']!r} is not the issuer {controller!r}"))
     claims = _claims_checks(payload, context)
@@ -151,8 +154,8 @@ def _nested_credential(entry: Any, context: VerifyContext) -> tuple[dict[str, An
         value = entry.get("id")
         prefix = next((p for p in _ENVELOPE_PREFIXES if isinstance(value, str) and value.startswith(p)), None)
         if isinstance(value, str) and value.startswith("data:application/vc+cose"):
-            return None, VerificationResult((Check("structure", ERROR, "unsupported",
-                                                   "COSE-secured credentials (vc+cose) are not supported yet"),))
+            result, pairs = verify_cose(value.split(",", 1)[-1].encode("ascii", "replace"), context)
+            return (pairs[0][0] if pairs else None), result
         if prefix is None or not isinstance(value, str):
             return None, _failed("structure", "invalid_envelope", f"an enveloped credential needs a data: URL of a JWT, got {str(value)[:40]!r}")
         result, pairs = verify_jose(value[len(prefix):], context)
@@ -162,8 +165,8 @@ def _nested_credential(entry: Any, context: VerifyContext) -> tuple[dict[str, An
     return None, _failed("structure", "invalid_credential", "a presented credential must be an object")
 
 
-def _presentation(decoded: DecodedJws, sd: SdJwt | None, context: VerifyContext,
-                  challenge: str | None, domain: str | None) -> tuple[VerificationResult, Pairs]:
+def _presentation(decoded: DecodedJws, sd: SdJwt | None, context: VerifyContext, challenge: str | None,
+                  domain: str | None, cose: bool = False) -> tuple[VerificationResult, Pairs]:
     payload = decoded.payload
     checks: list[Check] = []
     expected_typ: tuple[str | None, ...]
@@ -174,6 +177,8 @@ def _presentation(decoded: DecodedJws, sd: SdJwt | None, context: VerifyContext,
             return _failed("sd-jwt.disclosures", "invalid_disclosures", str(exc), "presentation"), []
         checks.append(Check("sd-jwt.disclosures", PASSED, "disclosures_valid", f"{len(sd.disclosures)} disclosure(s) match"))
         view, expected_typ = _view(document), ("vp+sd-jwt",)
+    elif cose:
+        view, expected_typ = _view(payload), ("application/vp+cose",)
     else:
         view, expected_typ = _view(payload), ("vp+jwt", "vp-ld+jwt")
     problems = structure_problems(view, kind="VerifiablePresentation")
@@ -190,8 +195,8 @@ def _presentation(decoded: DecodedJws, sd: SdJwt | None, context: VerifyContext,
     holder = view.get("holder")
     holder = holder.get("id") if isinstance(holder, dict) else holder
     controller = holder if isinstance(holder, str) else payload.get("iss")
-    checks.extend(check_jws(decoded, typ=expected_typ, cty="vp", controller=controller,
-                            resolver=context.resolver, purpose="authentication"))
+    checks.extend(check_jws(decoded, typ=expected_typ, cty="application/vp" if cose else "vp", controller=controller,
+                            resolver=context.resolver, purpose="authentication", label="cose" if cose else "jose"))
     if challenge is not None and payload.get("nonce") != challenge:
         checks.append(Check("jose.nonce", FAILED, "challenge_mismatch", "the presentation's nonce is not the expected challenge"))
     audience = payload.get("aud")
@@ -225,4 +230,18 @@ def verify_jose(text: str, context: VerifyContext, challenge: str | None = None,
     if is_presentation:
         return _presentation(decoded, sd, context, challenge, domain)
     result, view = _credential(decoded, sd, context, challenge, domain)
+    return result, ([(view, result)] if view is not None else [])
+
+
+def verify_cose(data: bytes, context: VerifyContext, challenge: str | None = None,
+                domain: str | None = None) -> tuple[VerificationResult, Pairs]:
+    """Verify a COSE_Sign1 credential or presentation (raw CBOR or base64 text)."""
+    try:
+        decoded = decode_cose(data)
+    except InvalidDocument as exc:
+        return _failed("structure", exc.code, str(exc)), []
+    media = str(decoded.header.get("typ", ""))
+    if media == "application/vp+cose" or "VerifiablePresentation" in types_of(decoded.payload):
+        return _presentation(decoded, None, context, challenge, domain, cose=True)
+    result, view = _credential(decoded, None, context, challenge, domain, cose=True)
     return result, ([(view, result)] if view is not None else [])

@@ -51,7 +51,7 @@ def test_legacy_jwt_and_bad_options(tmp_path: Path) -> None:
     key = str(FIXTURES / "keys/cbp.jwk")
     assert run("sign", str(tmp_path / "l.json"), "--key", key, "--format", "jwt-1.1", "-o", str(tmp_path / "l.jwt")).returncode == 0
     assert run("verify", str(tmp_path / "l.jwt")).returncode == 0
-    bad = run("sign", str(tmp_path / "l.json"), "--key", key, "--format", "cose")
+    bad = run("sign", str(tmp_path / "l.json"), "--key", key, "--format", "cbor")
     assert bad.returncode == 2 and "--format must be" in bad.stderr
     no_pointer = run("sign", str(tmp_path / "l.json"), "--key", key, "--format", "sd-jwt")
     assert no_pointer.returncode == 2 and "--disclosable" in no_pointer.stderr
@@ -62,3 +62,17 @@ def test_legacy_jwt_and_bad_options(tmp_path: Path) -> None:
     (tmp_path / "y.jwt").write_text("eyJhbGciOiJub25lIn0.eyJ4IjoxfQ.")
     none_alg = run("verify", str(tmp_path / "y.jwt"))
     assert none_alg.returncode == 1
+
+
+def test_cose_from_the_cli(tmp_path: Path) -> None:
+    (tmp_path / "c.json").write_text(json.dumps(CREDENTIAL))
+    signed = run("sign", str(tmp_path / "c.json"), "--key", str(FIXTURES / "keys/textiles-maya.jwk"), "--format", "cose",
+                 "-o", str(tmp_path / "c.cose"))
+    assert signed.returncode == 0, signed.stderr
+    assert (tmp_path / "c.cose").read_text().startswith("0oR")
+    verified = run("verify", str(tmp_path / "c.cose"), "--json")
+    assert verified.returncode == 0, verified.stdout
+    assert any(c["name"] == "cose.signature" for c in json.loads(verified.stdout)["checks"])
+    tampered = (tmp_path / "c.cose").read_text().replace("A", "B", 1)
+    (tmp_path / "t.cose").write_text(tampered)
+    assert run("verify", str(tmp_path / "t.cose")).returncode == 1
