@@ -641,11 +641,18 @@ def issue_origin(
 
 @app.command("show")
 @_handle_errors
-def show_command(path: Annotated[Path, typer.Argument(help="A credential or presentation, JSON.")]) -> None:
+def show_command(
+    path: Annotated[Path, typer.Argument(help="A credential or presentation: JSON, JWT, SD-JWT or COSE.")],
+) -> None:
     """Show a credential readably: who certified what, goods, validity, proofs (does not verify)."""
-    from .show import render
+    from .show import render, unwrap
 
-    _write_output(render(read_json_object(path)), None)
+    document = read_document(path)
+    if isinstance(document, str):
+        document, securing = unwrap(document)
+        _write_output(f"({securing}; its signature is not checked here)\n" + render(document), None)
+        return
+    _write_output(render(document), None)
 
 
 # -- status lists and the registry --------------------------------------------------------------------

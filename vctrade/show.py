@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["render"]
+__all__ = ["render", "unwrap"]
 
 _SKIP_SUBJECT = {"type"}
 _GOODS_COLUMNS = (
@@ -166,3 +166,27 @@ def render(document: dict[str, Any], indent: str = "") -> str:
     if not indent:
         lines.append("(shown, not verified: run `vctrade verify` to check it)")
     return "\n".join(lines)
+
+
+def unwrap(text: str) -> tuple[dict[str, Any], str]:
+    """The credential inside a JWT, SD-JWT (all presented disclosures applied) or COSE object, and its format.
+
+    Nothing is verified here: this is for reading.
+    """
+    from .sdjwt import JWT_CLAIMS, parse, reconstruct
+    from .suites.cose import decode_cose, looks_like_cose
+    from .suites.jose import decode_jws
+
+    if looks_like_cose(text.encode("latin-1")):
+        decoded = decode_cose(text.encode("latin-1"))
+        return decoded.payload, f"COSE {decoded.header.get('typ', '')}".strip()
+    if "~" in text:
+        sd = parse(text)
+        document, used = reconstruct(sd)
+        return ({k: v for k, v in document.items() if k not in JWT_CLAIMS},
+                f"SD-JWT {sd.jws.header.get('typ', '')} with {len(used)} disclosure(s)")
+    decoded = decode_jws(text)
+    payload = decoded.payload
+    if isinstance(payload.get("vc"), dict):
+        return payload["vc"], "VC 1.1 JWT"
+    return {k: v for k, v in payload.items() if k not in JWT_CLAIMS}, f"JWT {decoded.header.get('typ', '')}".strip()

@@ -40,6 +40,9 @@ def test_jose_sd_jwt_and_presentation(tmp_path: Path) -> None:
     assert vp.returncode == 0, vp.stderr
     assert run("verify", str(tmp_path / "vp.jwt"), "--challenge", "N-3", "--domain", "cbp.example").returncode == 0
     assert run("verify", str(tmp_path / "vp.jwt"), "--challenge", "N-4").returncode == 1
+    shown_text = run("show", str(tmp_path / "shown.sd-jwt"))
+    assert shown_text.returncode == 0 and "SD-JWT vc+sd-jwt with 1 disclosure(s)" in shown_text.stdout
+    assert "INV-7" in shown_text.stdout and "812.5" not in shown_text.stdout  # the hidden price stays hidden
     batch = run("verify", str(tmp_path), "--json")  # .json, .jwt and .sd-jwt files together
     assert len(batch.stdout.splitlines()) == 5
 
@@ -70,6 +73,7 @@ def test_cose_from_the_cli(tmp_path: Path) -> None:
                  "-o", str(tmp_path / "c.cose"))
     assert signed.returncode == 0, signed.stderr
     assert (tmp_path / "c.cose").read_text().startswith("0oR")
+    assert "COSE application/vc+cose" in run("show", str(tmp_path / "c.cose")).stdout
     verified = run("verify", str(tmp_path / "c.cose"), "--json")
     assert verified.returncode == 0, verified.stdout
     assert any(c["name"] == "cose.signature" for c in json.loads(verified.stdout)["checks"])
