@@ -78,7 +78,7 @@ def main() -> None:
     print(f"  status check, fully cold (fresh loader)     {frozen:8.3f}")
     print(f"  status check, list re-read (read + verify list + decode) {cold:8.3f}")
     print(f"  cache hit (list lookup)                     {warm_fetch:8.4f}")
-    print(f"  status check, warm cache (verify list + decode) {warm_check:8.3f}")
+    print(f"  status check, warm cache (verdict cached, decode) {warm_check:8.3f}")
     print(f"  whole credential verify, cold source        {full_cold:8.3f}")
     print(f"  whole credential verify, warm cache         {full_warm:8.3f}")
 

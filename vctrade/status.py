@@ -190,6 +190,9 @@ class HttpsStatusSource:
         return document
 
 
+VerifyList = Callable[[dict[str, Any]], VerificationResult]
+
+
 class CachingSource:
     """Caches status list credentials by URL until their ``validUntil`` / ``ttl`` (and at most ``max_age``)."""
 
@@ -198,7 +201,8 @@ class CachingSource:
         self.inner = inner
         self.max_age = max_age
         self._clock = clock
-        self._entries: dict[str, tuple[float, dict[str, Any]]] = {}
+        # url -> (fresh until, the list credential, its verification verdict once known)
+        self._entries: dict[str, tuple[float, dict[str, Any], VerificationResult | None]] = {}
         self._lock = threading.Lock()
 
     def get(self, url: str) -> dict[str, Any]:
@@ -214,8 +218,21 @@ class CachingSource:
         if isinstance(ttl, int) and ttl > 0:
             lifetime = min(lifetime, ttl / 1000)
         with self._lock:
-            self._entries[url] = (self._clock() + lifetime, document)
+            self._entries[url] = (self._clock() + lifetime, document, None)
         return document
+
+    def verdict(self, url: str, document: dict[str, Any], verify_list: VerifyList) -> VerificationResult:
+        """The verification of a cached list, computed once while that list stays cached."""
+        with self._lock:
+            entry = self._entries.get(url)
+        if entry is not None and entry[1] is document and entry[2] is not None:
+            return entry[2]
+        result = verify_list(document)
+        with self._lock:
+            entry = self._entries.get(url)
+            if entry is not None and entry[1] is document:
+                self._entries[url] = (entry[0], document, result)
+        return result
 
 
 @dataclass(frozen=True)
@@ -253,7 +270,6 @@ def default_status_source() -> CachingSource:
     return _default_source
 
 
-VerifyList = Callable[[dict[str, Any]], VerificationResult]
 
 
 def _list_problem(status_list: dict[str, Any], entry: _Entry, issuer: str | None, now: datetime) -> tuple[Status, str] | None:
@@ -304,7 +320,9 @@ def check_status(
         except OperationalError as exc:
             checks.append(Check(name, ERROR, exc.code, f"cannot get the status list {entry.list_url}: {exc}"))
             continue
-        result = verify_list(status_list)
+        # A cached list is verified once while cached, not once per credential that points to it.
+        result = source.verdict(entry.list_url, status_list, verify_list) if isinstance(source, CachingSource) \
+            else verify_list(status_list)
         # The list's own validity period is judged below: an expired list means "cannot decide", not "revoked".
         failures = [c for c in result.all_checks() if c.status != PASSED and c.name != "validity-period"]
         if failures:

@@ -209,3 +209,18 @@ def test_status_list_builder_sets_ttl() -> None:
     document = status_list_credential("https://x.example/s", "did:example:i", "revocation", Bitstring(),
                                       valid_from=start, valid_until=start + timedelta(hours=6))
     assert document["credentialSubject"]["ttl"] == 6 * 3600 * 1000
+
+
+def test_a_cached_list_is_verified_once(world: World) -> None:
+    source = CachingSource(HttpsStatusSource(world.server.policy()))
+    calls: list[str] = []
+    from vctrade.status import check_status
+
+    def verify_list(document: dict[str, Any]) -> Any:
+        calls.append(document["id"])
+        return verify(document, now=NOW, status_source=source)
+
+    for _ in range(3):
+        results = check_status(world.credential, source=source, verify_list=verify_list, now=NOW)
+        assert all(c.status == "passed" for c in results)
+    assert len(calls) == 2  # two lists (revocation, suspension), each verified once while cached
