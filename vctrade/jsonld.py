@@ -219,6 +219,9 @@ def _run_pyld(operation: str, document: Any, loader: DocumentLoader, processor: 
         raise JsonLdSafetyError(f"JSON-LD processing failed: {_describe_jsonld_error(exc)}") from None
     except RecursionError:
         raise JsonLdSafetyError("JSON-LD processing failed: the document is nested too deeply") from None
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
+        # pyld raises plain exceptions for some malformed input (a relative context URL, say): still the input's fault
+        raise JsonLdSafetyError(f"JSON-LD processing failed: {exc}") from None
 
 
 def expand_safe(document: dict[str, Any], loader: DocumentLoader | None = None) -> list[Any]:
