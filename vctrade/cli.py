@@ -415,8 +415,10 @@ def verify_command(
     as_json: JsonOption = False,
     now: Annotated[Optional[str], typer.Option(help="Verify as of this date-time (default: now).")] = None,
     skew: Annotated[int, typer.Option(help="Allowed clock skew in seconds.")] = int(DEFAULT_SKEW.total_seconds()),
-    challenge: Annotated[Optional[str], typer.Option(help="The challenge a presentation must carry.")] = None,
-    domain: Annotated[Optional[str], typer.Option(help="The domain a presentation must carry.")] = None,
+    challenge: Annotated[Optional[str], typer.Option(
+        "--challenge", "--nonce", help="The challenge (SD-JWT key binding: nonce) a presentation must carry.")] = None,
+    domain: Annotated[Optional[str], typer.Option(
+        "--domain", "--audience", help="The domain (SD-JWT key binding: audience) a presentation must carry.")] = None,
     policies: Annotated[
         list[Path], typer.Option("--policy", help="A trust policy (TOML); several combine, every rule must pass.")
     ] = [],  # noqa: B006

@@ -25,7 +25,7 @@ from .credentials import issuer_id, structure_problems
 from .errors import EncodingError, InputError, InvalidDocument, SigningError
 from .jsonld import DocumentLoader, default_loader, expand_safe
 from .keys import Key
-from .suites.jose import DecodedJws, decode_jws, encode_jws
+from .suites.jose import DecodedJws, decode_jws, encode_jws, strict_json
 
 __all__ = ["issue", "disclose", "parse", "reconstruct", "SdJwt", "JWT_CLAIMS", "sd_hash"]
 
@@ -140,8 +140,8 @@ def parse(text: str) -> SdJwt:
 
 def _decode_disclosure(disclosure: str) -> list[Any]:
     try:
-        value = json.loads(b64url_decode(disclosure))
-    except (EncodingError, ValueError) as exc:
+        value = strict_json(b64url_decode(disclosure))
+    except (EncodingError, InvalidDocument) as exc:
         raise InvalidDocument(f"a disclosure does not decode: {exc}") from exc
     if not isinstance(value, list) or len(value) not in (2, 3) or not isinstance(value[0], str):
         raise InvalidDocument("a disclosure must be [salt, value] or [salt, name, value]")

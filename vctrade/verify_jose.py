@@ -8,23 +8,25 @@ is the same pipeline as for Data Integrity (:func:`vctrade.verify.verify_credent
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from .credentials import format_datetime, issuer_id, structure_problems, types_of
+from .credentials import format_datetime, issuer_id, parse_datetime, structure_problems, types_of
 from .errors import ContextError, InputError, InvalidDocument
 from .jsonld import expand_safe
 from .keys import Key
 from .result import ERROR, FAILED, PASSED, Check, VerificationResult
 from .sdjwt import JWT_CLAIMS, SdJwt, parse, reconstruct, sd_hash
 from .suites.cose import decode_cose
-from .suites.jose import ALGORITHMS, DecodedJws, check_jws, decode_jws
+from .suites.jose import ALGORITHMS, DecodedJws, check_jws, decode_jws, media_type
 from .verify import VerifyContext, verify_credential
 
 __all__ = ["verify_jose", "verify_cose"]
 
 Pairs = list[tuple[dict[str, Any], VerificationResult]]
 _ENVELOPE_PREFIXES = ("data:application/vc+jwt,", "data:application/vc+sd-jwt,", "data:application/vc-ld+jwt,")
+# How old a key-binding JWT may be (beyond the clock skew): it proves the holder's presence now (RFC 9901 7.3).
+KEY_BINDING_MAX_AGE = timedelta(minutes=10)
 
 
 def _failed(name: str, code: str, message: str, kind: str = "credential") -> VerificationResult:
@@ -52,7 +54,10 @@ def _claims_checks(payload: dict[str, Any], context: VerifyContext, label: str =
 
 
 def _iso(value: float) -> str:
-    return format_datetime(datetime.fromtimestamp(value, tz=timezone.utc))
+    try:
+        return format_datetime(datetime.fromtimestamp(value, tz=timezone.utc))
+    except (OverflowError, OSError, ValueError):  # a NumericDate beyond what a datetime holds
+        return f"NumericDate {value!r}"
 
 
 def _view(payload: dict[str, Any]) -> dict[str, Any]:
@@ -77,6 +82,35 @@ def _legacy_view(payload: dict[str, Any]) -> dict[str, Any]:
     return credential
 
 
+def _legacy_consistency(payload: dict[str, Any]) -> Check:
+    """A VC 1.1 JWT whose registered claims and ``vc`` disagree names two credentials in one: refused.
+
+    (iss against issuer is the ``jose.iss`` check.)
+    """
+    vc = payload.get("vc")
+    credential: dict[str, Any] = vc if isinstance(vc, dict) else {}
+    subject = credential.get("credentialSubject")
+    conflicts = []
+    if "jti" in payload and "id" in credential and payload["jti"] != credential["id"]:
+        conflicts.append(f"jti {payload['jti']!r} is not the credential id {credential['id']!r}")
+    if "sub" in payload and isinstance(subject, dict) and "id" in subject and payload["sub"] != subject["id"]:
+        conflicts.append(f"sub {payload['sub']!r} is not the subject id {subject['id']!r}")
+    for claim, names in (("nbf", ("issuanceDate", "validFrom")), ("exp", ("expirationDate", "validUntil"))):
+        value = payload.get(claim)
+        date = next((credential[n] for n in names if n in credential), None)
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or date is None:
+            continue
+        try:
+            moment = parse_datetime(date).timestamp()
+        except InvalidDocument:
+            continue  # the structure check reports a bad date
+        if int(moment) != int(value):
+            conflicts.append(f"{claim} {_iso(value)} is not the credential's {date}")
+    if conflicts:
+        return Check("jose.claims", FAILED, "claims_conflict", "; ".join(conflicts))
+    return Check("jose.claims", PASSED, "claims_consistent", "the JWT claims agree with the vc claim")
+
+
 def _key_binding(sd: SdJwt, context: VerifyContext, challenge: str | None, domain: str | None) -> list[Check]:
     name = "sd-jwt.key-binding"
     binding = sd.key_binding
@@ -94,10 +128,13 @@ def _key_binding(sd: SdJwt, context: VerifyContext, challenge: str | None, domai
         return [Check(name, FAILED, "no_holder_key", "a KB-JWT is present but the credential has no usable cnf.jwk")]
     header, claims = binding.header, binding.payload
     problems = []
-    if header.get("typ") != "kb+jwt":
+    if media_type(header.get("typ")) != "kb+jwt":
         problems.append(f"typ is {header.get('typ')!r}, expected 'kb+jwt'")
-    if ALGORITHMS.get(header.get("alg", "")) != holder.key_type:
-        problems.append(f"alg {header.get('alg')!r} does not fit the holder's {holder.key_type} key")
+    if "crit" in header:
+        problems.append(f"the KB-JWT marks {header['crit']!r} critical; vctrade understands no critical extension")
+    alg = header.get("alg")
+    if not isinstance(alg, str) or ALGORITHMS.get(alg) != holder.key_type:
+        problems.append(f"alg {alg!r} does not fit the holder's {holder.key_type} key")
     elif not holder.verify(binding.signature, binding.signing_input):
         problems.append("the KB-JWT signature does not verify with the cnf key")
     if claims.get("sd_hash") != sd_hash(sd.without_key_binding):
@@ -107,8 +144,11 @@ def _key_binding(sd: SdJwt, context: VerifyContext, challenge: str | None, domai
     if domain is not None and claims.get("aud") != domain:
         problems.append(f"the audience is not {domain!r}")
     iat = claims.get("iat")
-    if not isinstance(iat, (int, float)) or iat > context.now.timestamp() + context.skew.total_seconds():
+    now, skew = context.now.timestamp(), context.skew.total_seconds()
+    if not isinstance(iat, (int, float)) or isinstance(iat, bool) or iat > now + skew:
         problems.append("iat is missing or in the future")
+    elif iat < now - skew - KEY_BINDING_MAX_AGE.total_seconds():
+        problems.append(f"the KB-JWT was made at {_iso(iat)}, more than {KEY_BINDING_MAX_AGE} ago")
     if problems:
         return [Check(name, FAILED, "key_binding_invalid", "; ".join(problems))]
     return [Check(name, PASSED, "key_binding_valid", "the holder signed this presentation with the cnf key")]
@@ -116,7 +156,7 @@ def _key_binding(sd: SdJwt, context: VerifyContext, challenge: str | None, domai
 
 def _credential(decoded: DecodedJws, sd: SdJwt | None, context: VerifyContext, challenge: str | None,
                 domain: str | None, cose: bool = False) -> tuple[VerificationResult, dict[str, Any] | None]:
-    typ = decoded.header.get("typ")
+    typ = media_type(decoded.header.get("typ"))
     payload = decoded.payload
     extra: list[Check] = []
     expected_typ: tuple[str | None, ...]
@@ -130,8 +170,9 @@ def _credential(decoded: DecodedJws, sd: SdJwt | None, context: VerifyContext, c
         view, expected_typ = _view(document), ("vc+sd-jwt",)
     elif cose:
         view, expected_typ = _view(payload), ("application/vc+cose",)
-    elif typ in ("JWT", None) and "vc" in payload:
+    elif typ in ("jwt", None) and "vc" in payload:
         view, expected_typ = _legacy_view(payload), ("JWT", None)
+        extra.append(_legacy_consistency(payload))
     else:
         if "vc" in payload or "vp" in payload:
             return _failed("structure", "vc_vp_claims", "a vc+jwt payload must not carry 'vc' or 'vp' claims"), None
@@ -222,10 +263,10 @@ def verify_jose(text: str, context: VerifyContext, challenge: str | None = None,
         decoded = sd.jws if sd is not None else decode_jws(text)
     except InvalidDocument as exc:
         return _failed("structure", exc.code, str(exc)), []
-    typ = decoded.header.get("typ")
+    typ = media_type(decoded.header.get("typ"))
     # By typ, or by what the payload says it is (so a wrong typ on a presentation fails as a header problem).
     is_presentation = typ in ("vp+jwt", "vp+sd-jwt", "vp-ld+jwt") or "VerifiablePresentation" in types_of(decoded.payload)
-    if typ in ("JWT", None) and "vp" in decoded.payload:
+    if typ in ("jwt", None) and "vp" in decoded.payload:
         return _failed("structure", "unsupported", "VC 1.1 JWT presentations are not supported; use vp+jwt", "presentation"), []
     if is_presentation:
         return _presentation(decoded, sd, context, challenge, domain)

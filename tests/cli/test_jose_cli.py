@@ -34,6 +34,9 @@ def test_jose_sd_jwt_and_presentation(tmp_path: Path) -> None:
     ok = run("verify", str(tmp_path / "shown.sd-jwt"), "--challenge", "N-1", "--domain", "did:web:cbp.example")
     assert ok.returncode == 0 and "sd-jwt.key-binding" in ok.stdout
     assert run("verify", str(tmp_path / "shown.sd-jwt"), "--challenge", "N-2").returncode == 1
+    # --nonce/--audience are the SD-JWT names of --challenge/--domain
+    assert run("verify", str(tmp_path / "shown.sd-jwt"), "--nonce", "N-1", "--audience", "did:web:cbp.example").returncode == 0
+    assert run("verify", str(tmp_path / "shown.sd-jwt"), "--nonce", "N-1", "--audience", "did:web:other.example").returncode == 1
 
     vp = run("present", str(tmp_path / "c.jwt"), str(tmp_path / "shown.sd-jwt"), "--key", holder, "--format", "jose",
              "--challenge", "N-3", "--domain", "cbp.example", "-o", str(tmp_path / "vp.jwt"))
@@ -54,6 +57,9 @@ def test_legacy_jwt_and_bad_options(tmp_path: Path) -> None:
     key = str(FIXTURES / "keys/cbp.jwk")
     assert run("sign", str(tmp_path / "l.json"), "--key", key, "--format", "jwt-1.1", "-o", str(tmp_path / "l.jwt")).returncode == 0
     assert run("verify", str(tmp_path / "l.jwt")).returncode == 0
+    (tmp_path / "v2.json").write_text(json.dumps(CREDENTIAL))
+    v2 = run("sign", str(tmp_path / "v2.json"), "--key", key, "--format", "jwt-1.1")
+    assert v2.returncode == 2 and "--format jose" in v2.stderr  # VCDM 2.0 has nothing to map to nbf
     bad = run("sign", str(tmp_path / "l.json"), "--key", key, "--format", "cbor")
     assert bad.returncode == 2 and "--format must be" in bad.stderr
     no_pointer = run("sign", str(tmp_path / "l.json"), "--key", key, "--format", "sd-jwt")

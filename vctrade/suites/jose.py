@@ -19,7 +19,7 @@ from typing import Any
 import rfc8785
 
 from .._encoding import b64url_decode, b64url_encode
-from ..credentials import issuer_id, parse_datetime, structure_problems
+from ..credentials import data_model_version, issuer_id, parse_datetime, structure_problems
 from ..did.document import DIDDocument, VerificationMethod
 from ..errors import EncodingError, InvalidDocument, SigningError, VctradeError
 from ..keys import Key
@@ -37,6 +37,8 @@ __all__ = [
     "sign_vp_jwt",
     "envelope",
     "check_jws",
+    "media_type",
+    "strict_json",
 ]
 
 # alg -> the key type it needs: the allow-list
@@ -61,16 +63,50 @@ def looks_like_jws(text: str) -> bool:
     return len(parts) == 3 and all(parts[:2]) and all(c.isalnum() or c in "-_" for c in "".join(parts))
 
 
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    names = [name for name, _ in pairs]
+    if len(set(names)) != len(names):
+        duplicated = sorted({name for name in names if names.count(name) > 1})
+        raise InvalidDocument(f"duplicate member name(s) {', '.join(map(repr, duplicated))}")
+    return dict(pairs)
+
+
+def _no_constant(name: str) -> Any:
+    raise InvalidDocument(f"{name} is not JSON")
+
+
+def strict_json(data: bytes) -> Any:
+    """Parse JOSE JSON strictly: duplicate member names and NaN/Infinity are refused (InvalidDocument).
+
+    RFC 7515 lets a parser keep the last duplicate; refusing closes the door on
+    two parsers reading two different issuers out of the same signed bytes.
+    """
+    try:
+        return json.loads(data, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+    except RecursionError as exc:
+        raise InvalidDocument("JSON nested too deeply") from exc
+    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
+        raise InvalidDocument(f"not JSON: {exc}") from exc
+
+
+def media_type(value: Any) -> Any:
+    """A ``typ``/``cty`` value compared as RFC 7515 says: case-insensitive, ``application/`` optional."""
+    if not isinstance(value, str):
+        return value
+    value = value.lower()
+    return value.removeprefix("application/") if value.count("/") == 1 else value
+
+
 def decode_jws(token: str) -> DecodedJws:
     """Split and decode a compact JWS; InvalidDocument if it is not one."""
     parts = token.strip().split(".")
     if len(parts) != 3:
         raise InvalidDocument("not a compact JWS (expected three base64url parts separated by dots)")
     try:
-        header = json.loads(b64url_decode(parts[0]))
-        payload = json.loads(b64url_decode(parts[1]))
+        header = strict_json(b64url_decode(parts[0]))
+        payload = strict_json(b64url_decode(parts[1]))
         signature = b64url_decode(parts[2])
-    except (EncodingError, ValueError) as exc:
+    except (EncodingError, InvalidDocument) as exc:
         raise InvalidDocument(f"the JWS does not decode: {exc}") from exc
     if not isinstance(header, dict) or not isinstance(payload, dict):
         raise InvalidDocument("the JWS header and payload must be JSON objects")
@@ -150,25 +186,28 @@ def envelope(token: str, media_type: str = "vc+jwt") -> dict[str, Any]:
             "type": "EnvelopedVerifiableCredential"}
 
 
-def _numeric_date(value: str | None) -> int | None:
-    return int(parse_datetime(value).timestamp()) if value is not None else None
+def _numeric_date(value: str) -> int:
+    return int(parse_datetime(value).timestamp())
 
 
 def sign_legacy_jwt(credential: dict[str, Any], key: Key, *, verification_method: str | None = None) -> str:
     """A VC 1.1 JWT (VC-JWT): the credential in the ``vc`` claim, registered claims mapped out of it."""
+    if not isinstance(credential, dict):
+        raise InvalidDocument("the credential must be a JSON object")
+    if data_model_version(credential) != "1.1":
+        # VC-JWT maps VC 1.1 fields (issuanceDate, expirationDate); a VCDM 2.0 credential is a vc+jwt.
+        raise InvalidDocument("a VC 1.1 JWT secures a VC 1.1 credential (first @context "
+                              "https://www.w3.org/2018/credentials/v1); for VCDM 2.0 use vc+jwt (--format jose)")
     document, method = _issuer_and_method(credential, key, verification_method)
     problems = structure_problems(document)
     if problems:
         raise InvalidDocument("not a valid credential: " + "; ".join(problems))
     subject = document.get("credentialSubject")
-    claims: dict[str, Any] = {
-        "iss": issuer_id(document),
-        "nbf": _numeric_date(document.get("issuanceDate") or document.get("validFrom")),
-    }
+    claims: dict[str, Any] = {"iss": issuer_id(document), "nbf": _numeric_date(document["issuanceDate"])}
     if isinstance(subject, dict) and isinstance(subject.get("id"), str):
         claims["sub"] = subject["id"]
-    if document.get("expirationDate") or document.get("validUntil"):
-        claims["exp"] = _numeric_date(document.get("expirationDate") or document.get("validUntil"))
+    if "expirationDate" in document:
+        claims["exp"] = _numeric_date(document["expirationDate"])
     if "id" in document:
         claims["jti"] = document["id"]
     return encode_jws({"kid": method, "typ": "JWT"}, {**claims, "vc": document}, key)
@@ -203,7 +242,7 @@ def check_jws(
     """
     header = decoded.header
     alg = header.get("alg")
-    if alg not in ALGORITHMS:
+    if not isinstance(alg, str) or alg not in ALGORITHMS:
         yield Check(f"{label}.header", FAILED, "alg_not_allowed",
                     f"alg {alg!r} is not allowed (allowed: {', '.join(ALGORITHMS)}; never none or HMAC)")
         return
@@ -211,11 +250,11 @@ def check_jws(
         yield Check(f"{label}.header", FAILED, "crit_not_understood",
                     f"the JWS marks {header['crit']!r} critical; vctrade understands no critical extension")
         return
-    if header.get("typ") not in typ:
+    if media_type(header.get("typ")) not in tuple(media_type(t) for t in typ):
         yield Check(f"{label}.header", FAILED, "wrong_media_type",
                     f"typ is {header.get('typ')!r}, expected {' or '.join(str(t) for t in typ if t) or 'none'}")
         return
-    if cty is not None and "cty" in header and header["cty"] != cty:
+    if cty is not None and "cty" in header and media_type(header["cty"]) != media_type(cty):
         yield Check(f"{label}.header", FAILED, "wrong_media_type", f"cty is {header['cty']!r}, expected {cty!r}")
         return
     yield Check(f"{label}.header", PASSED, "header_ok", f"{alg}, typ {header.get('typ')}")
