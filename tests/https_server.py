@@ -5,7 +5,7 @@
         url = server.url("/status/1")          # https://127.0.0.1:<port>/status/1
         policy = server.policy()               # a FetchPolicy that trusts the test CA and allows 127.0.0.1
 
-A route may answer with another status, redirect, delay, or a huge body; the
+A route may answer with another status, redirect, delay, drip its body, or send a huge one; the
 server counts hits per path so tests can see what a cache saved.
 """
 
@@ -33,6 +33,7 @@ class Route:
     status: int = 200
     headers: dict[str, str] = field(default_factory=lambda: {"Content-Type": "application/json"})
     delay: float = 0.0
+    drip: float = 0.0  # seconds between the body's bytes (a server that answers, slowly, forever)
 
 
 class HttpsServer:
@@ -58,7 +59,13 @@ class HttpsServer:
                         self.send_header(name, value)
                     self.send_header("Content-Length", str(len(route.body)))
                     self.end_headers()
-                    self.wfile.write(route.body)
+                    if route.drip:
+                        for byte in route.body:
+                            self.wfile.write(bytes([byte]))
+                            self.wfile.flush()
+                            time.sleep(route.drip)
+                    else:
+                        self.wfile.write(route.body)
                 except (BrokenPipeError, ConnectionResetError, ssl.SSLError):
                     pass  # the client gave up (timeouts, size caps): that is what the test wanted
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import gzip
+import ipaddress
 import json
+import time
+import tracemalloc
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import Any
@@ -12,9 +16,10 @@ from https_server import HttpsServer, Route
 from support import VECTORS, load_json
 
 from vctrade import Key, sign, verify
+from vctrade._http import is_public_address
 from vctrade.did import DIDResolver, WebMethod, method_for_key, network_resolver
 from vctrade.did.web import create_did_web_document, did_to_url, did_web, document_path
-from vctrade.errors import InvalidDID, ResolutionError, SigningError
+from vctrade.errors import InvalidDID, ResolutionError, SigningError, UnsupportedError
 
 NOW = datetime(2026, 6, 1, tzinfo=timezone.utc)
 
@@ -206,3 +211,101 @@ def test_a_host_name_is_pinned_to_its_checked_address_and_tls_checks_the_name(si
     blocked = site.resolver(allow_private_hosts=False)
     with pytest.raises(InvalidDID, match="resolves to 127.0.0.1"):
         blocked.resolve(did)
+
+
+# -- what real documents hold, and fetches that try to get around the limits ---------------------
+
+def _test_suite_documents() -> list[tuple[str, dict[str, Any]]]:
+    """The did:web documents of the W3C DID test suite's implementers (RSA, BLS, PGP and X25519 keys included)."""
+    documents = []
+    for path in sorted((VECTORS / "did-test-suite").glob("did-web-*.json")):
+        data = load_json(path)
+        for did in data["dids"]:
+            entry = data[did]
+            representation = entry.get("application/did+json") or entry.get("application/did+ld+json")
+            document = json.loads(representation["representation"]) if representation else entry["didDocumentDataModel"]["properties"]
+            documents.append((did, document))
+    return documents
+
+
+@pytest.mark.parametrize(("did", "document"), _test_suite_documents(), ids=lambda v: v if isinstance(v, str) else "")
+def test_did_test_suite_documents_resolve_and_dereference(site: Site, did: str, document: dict[str, Any]) -> None:
+    """Served as this site's document, each resolves; its methods (relative '#g1' ids too) dereference or are unsupported."""
+    served = json.loads(json.dumps(document).replace(did, site.did))
+    site.server.routes["/.well-known/did.json"] = Route(body=json.dumps(served).encode())
+    resolved = site.resolver().resolve(site.did)
+    assert resolved.id == site.did
+    for entry in served.get("verificationMethod", []):
+        try:
+            method = resolved.verification_method(entry["id"])
+        except UnsupportedError:
+            assert entry["type"] in {"Bls12381G1Key2020", "Bls12381G2Key2020", "JsonWebKey2020", "RsaVerificationKey2018",
+                                     "X25519KeyAgreementKey2019"}
+            continue
+        assert method is not None and method.id == resolved.absolute(entry["id"]) and method.id.startswith(site.did + "#")
+
+
+def test_unreadable_keys_beside_the_signing_key(site: Site) -> None:
+    """An RSA key in the document does not stop the Ed25519 one from signing and verifying; a proof naming it fails."""
+    rsa = next(m for _, d in _test_suite_documents() for m in d.get("verificationMethod", []) if m["type"] == "RsaVerificationKey2018")
+    document = create_did_web_document(site.did, [site.current])
+    document["verificationMethod"].append(rsa | {"id": f"{site.did}#rsa-1", "controller": site.did})
+    document["assertionMethod"].append(f"{site.did}#rsa-1")
+    site.server.routes["/.well-known/did.json"] = Route(body=json.dumps(document).encode())
+    resolver = site.resolver()
+    method = method_for_key(site.did, site.current, resolver)
+    assert method == f"{site.did}#key-1"
+    signed = sign(_unsigned(), site.current, verification_method=method, created=NOW)
+    assert verify(signed, now=NOW, resolver=resolver).verified
+    forged = json.loads(json.dumps(signed))
+    forged["proof"]["verificationMethod"] = f"{site.did}#rsa-1"
+    check = next(c for c in verify(forged, now=NOW, resolver=resolver).checks if c.name == "proof.verification-method")
+    assert (check.status, check.code) == ("failed", "unsupported") and "RSA" in check.message
+
+
+def test_gzip_is_read_and_a_gzip_bomb_hits_the_cap(site: Site) -> None:
+    body = site.server.routes["/.well-known/did.json"].body
+    gzipped = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
+    site.server.routes["/.well-known/did.json"] = Route(body=gzip.compress(body), headers=gzipped)
+    assert site.resolver().resolve(site.did).id == site.did
+    bomb = gzip.compress(b"{" + b" " * 100_000_000 + b"}")  # ~100 KB on the wire, 100 MB inflated
+    site.server.routes["/.well-known/did.json"] = Route(body=bomb, headers=gzipped)
+    tracemalloc.start()
+    try:
+        check = _check(site, site.resolver())
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert (check.code, check.status) == ("too_large", "failed") and "1048576-byte cap" in check.message
+    assert peak < 16_000_000, peak  # refused at the cap, never inflated a network chunk whole
+    site.server.routes["/.well-known/did.json"] = Route(body=body, headers=gzipped | {"Content-Encoding": "br"})
+    assert _check(site, site.resolver()).code == "http_error"  # an encoding that was not asked for
+
+
+def test_a_dripping_server_is_cut_off_by_the_deadline(site: Site) -> None:
+    """Each byte comes well within the read timeout; the whole fetch still ends near the timeout."""
+    site.server.routes["/.well-known/did.json"] = Route(body=b"{" + b" " * 40 + b"}", drip=0.1)
+    started = time.monotonic()
+    check = _check(site, site.resolver(timeout=0.5))
+    assert (check.code, check.status) == ("timeout", "error") and "longer than 0.5 s" in check.message
+    assert time.monotonic() - started < 1.5
+
+
+def test_a_redirect_to_another_port_of_the_same_host_is_refused(site: Site) -> None:
+    other = f"https://127.0.0.1:{site.server.port + 1}/.well-known/did.json"
+    site.server.routes["/.well-known/did.json"] = Route(status=302, headers={"Location": other})
+    check = _check(site, site.resolver())
+    assert (check.code, check.status) == ("redirect_refused", "failed") and "another origin" in check.message
+
+
+@pytest.mark.parametrize(
+    ("address", "public"),
+    [("93.184.215.14", True), ("2606:4700::6810:84e5", True), ("::ffff:93.184.215.14", True),
+     ("127.0.0.1", False), ("10.1.2.3", False), ("169.254.169.254", False), ("100.64.0.1", False), ("0.0.0.0", False),
+     ("224.0.0.1", False), ("240.0.0.1", False), ("::1", False), ("fe80::1", False), ("fc00::1", False), ("ff02::1", False),
+     ("::ffff:127.0.0.1", False), ("64:ff9b::7f00:1", False), ("64:ff9b::a9fe:a9fe", False), ("::127.0.0.1", False),
+     ("2002:7f00:1::", False), ("2002:a00:1::", False)],
+)
+def test_which_addresses_count_as_public(address: str, public: bool) -> None:
+    """Loopback, private, link-local (cloud metadata), shared, multicast, reserved: refused, also inside IPv6 forms."""
+    assert is_public_address(ipaddress.ip_address(address)) is public

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .._http import FetchPolicy
-from ..errors import SigningError
+from ..errors import SigningError, UnsupportedError
 from ..keys import Key
 from . import jwk as _jwk  # noqa: F401  (registers did:jwk)
 from . import key as _key  # noqa: F401  (registers did:key)
@@ -18,7 +18,10 @@ def method_for_key(did: str, key: Key, resolver: DIDResolver, relationship: str 
     for entry in document.data.get("verificationMethod") or []:
         if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
             continue
-        method = document.verification_method(entry["id"])
+        try:
+            method = document.verification_method(entry["id"])
+        except UnsupportedError:
+            continue  # a kind of key vctrade does not read (RSA, BLS…) cannot be this key
         if method is not None and method.key == key and document.authorizes(method.id, relationship):
             return method.id
     raise SigningError(f"the DID document of {did} lists no {relationship} method with this key; "
@@ -31,6 +34,7 @@ def network_resolver(policy: FetchPolicy | None = None) -> DIDResolver:
 
 
 __all__ = [
+    "FetchPolicy",
     "DIDDocument",
     "VerificationMethod",
     "DIDMethod",

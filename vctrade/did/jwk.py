@@ -15,6 +15,33 @@ from .resolver import register_method
 
 __all__ = ["JwkMethod", "did_jwk", "did_jwk_document"]
 
+_SIGNING = ("assertionMethod", "authentication", "capabilityInvocation", "capabilityDelegation")
+
+
+def _relationships(use: Any) -> tuple[str, ...]:
+    """The spec's rule: ``sig`` → the signing relationships, ``enc`` → keyAgreement only, absent → all five.
+
+    Any other ``use`` grants nothing: vctrade does not guess what an unknown use allows.
+    """
+    if use is None:
+        return (*_SIGNING, "keyAgreement")
+    return {"sig": _SIGNING, "enc": ("keyAgreement",)}.get(use, ())
+
+
+def _check_public_jwk(jwk: dict[str, Any]) -> None:
+    """Refuse a JWK that is not a public key vctrade can read (X25519 is read for key agreement only)."""
+    if jwk.get("kty") == "OKP" and jwk.get("crv") == "X25519":
+        try:
+            if len(b64url_decode(str(jwk.get("x", "")))) != 32:
+                raise InvalidDID("did:jwk X25519 key must be 32 bytes")
+        except EncodingError as exc:
+            raise InvalidDID(f"did:jwk X25519 key is not base64url: {exc}") from exc
+        return
+    try:
+        Key.from_jwk(jwk)
+    except (InvalidKey, UnsupportedError) as exc:
+        raise InvalidDID(f"did:jwk does not hold a usable public key: {exc}") from exc
+
 
 def did_jwk(key: Key) -> str:
     """The did:jwk of ``key``'s public JWK (canonical JSON, so one key has one DID)."""
@@ -22,7 +49,7 @@ def did_jwk(key: Key) -> str:
 
 
 def did_jwk_document(did: str) -> dict[str, Any]:
-    """The DID document of a did:jwk: one JsonWebKey2020 method, ``#0``."""
+    """The DID document of a did:jwk: one JsonWebKey2020 method, ``#0``, related as the JWK's ``use`` says."""
     if not did.startswith("did:jwk:") or "#" in did:
         raise InvalidDID(f"not a did:jwk: {did[:80]!r}")
     try:
@@ -33,19 +60,15 @@ def did_jwk_document(did: str) -> dict[str, Any]:
         raise InvalidDID("did:jwk does not hold a JWK object")
     if "d" in jwk:
         raise InvalidDID("did:jwk holds a private key; refusing it")
-    try:
-        Key.from_jwk(jwk)
-    except (InvalidKey, UnsupportedError) as exc:
-        raise InvalidDID(f"did:jwk does not hold a usable public key: {exc}") from exc
+    _check_public_jwk(jwk)
     method = f"{did}#0"
     document: dict[str, Any] = {
         "@context": ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/suites/jws-2020/v1"],
         "id": did,
         "verificationMethod": [{"id": method, "type": "JsonWebKey2020", "controller": did, "publicKeyJwk": jwk}],
     }
-    if jwk.get("use") != "enc":
-        for relationship in ("assertionMethod", "authentication", "capabilityInvocation", "capabilityDelegation"):
-            document[relationship] = [method]
+    for relationship in _relationships(jwk.get("use")):
+        document[relationship] = [method]
     return document
 
 

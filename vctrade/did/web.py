@@ -4,10 +4,13 @@
 ``did:web:trade.example%3A8443:customs:aeo`` → ``https://trade.example:8443/customs/aeo/did.json``.
 
 Resolution goes through :func:`vctrade._http.fetch_json` (HTTPS only, timeouts,
-a size cap, same-host redirects only, private addresses refused unless
-allowed), then checks that the document's ``id`` is the DID and that its
-verification methods hold keys vctrade can read. Resolved documents are cached
-for a TTL (shortened by ``Cache-Control: max-age``; ``no-store`` is honoured).
+a size cap, same-origin redirects only, private addresses refused unless
+allowed), then checks that the document's ``id`` is the DID and that each
+signing verification method is well formed: a key of a kind vctrade reads must
+decode; a kind it does not read (RSA, BLS, PGP…) is left alone, since real
+documents list such keys beside Ed25519 or P-256 ones, and a proof made with
+one fails as unsupported. Resolved documents are cached for a TTL (shortened
+by ``Cache-Control: max-age``; ``no-store`` is honoured).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 from .._http import FetchError, FetchPolicy, FetchRefused, fetch_json
-from ..errors import InvalidDID, ResolutionError, VctradeError
+from ..errors import InvalidDID, ResolutionError, UnsupportedError, VctradeError
 from ..keys import Key
 from .document import VERIFICATION_RELATIONSHIPS, DIDDocument, key_from_verification_method
 from .resolver import register_method
@@ -138,6 +141,8 @@ def _validated(did: str, data: Any) -> DIDDocument:
             continue  # key-agreement (encryption) keys are not for signatures: not decoded here
         try:
             key_from_verification_method(entry)
+        except UnsupportedError:
+            continue  # a kind of key vctrade does not read: see the module docstring
         except VctradeError as exc:
             raise InvalidDID(f"verification method {entry['id']} of {did}: {exc}", code="invalid_did_document") from exc
     return document
