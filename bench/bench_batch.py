@@ -18,9 +18,9 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from vctrade import Key, sign
-from vctrade.batch import VerifyOptions, collect_files, verify_files
-from vctrade.credentials import format_datetime
-from vctrade.demo import example_request
+from vctrade._batch import VerifyOptions, collect_files, verify_files
+from vctrade.model import format_datetime
+from vctrade._demo import example_request
 from vctrade.trade import build_origin_credential
 
 

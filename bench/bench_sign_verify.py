@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from vctrade import DocumentLoader, Key, sign, verify
-from vctrade.demo import DEMO_SIGNINGS, example_request
+from vctrade._demo import DEMO_SIGNINGS, example_request
 from vctrade.trade import build_origin_credential
 
 REPO = Path(__file__).resolve().parent.parent

@@ -22,7 +22,7 @@ from vctrade import Key, sign, verify
 from vctrade.did import default_resolver
 from vctrade.jsonld import DocumentLoader, default_loader
 from vctrade.status import Bitstring, CachingSource, StatusFiles, check_status, status_entry, status_list_credential
-from vctrade.verify import VerifyContext, verify_credential
+from vctrade.verification._entry import VerifyContext, verify_credential
 
 NOW = datetime(2026, 6, 1, tzinfo=timezone.utc)
 URL = "https://cbp.example/status/aeo-1"

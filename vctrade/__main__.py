@@ -1,3 +1,3 @@
-from .cli import main
+from vctrade.cli import main
 
 main()

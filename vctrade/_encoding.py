@@ -12,7 +12,7 @@ import binascii
 
 import base58
 
-from .errors import EncodingError
+from vctrade.errors import EncodingError
 
 # multicodec name -> code (https://github.com/multiformats/multicodec table.csv)
 MULTICODEC: dict[str, int] = {

@@ -28,26 +28,15 @@ import ssl
 import time
 import zlib
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
-import httpx
+from vctrade.errors import FetchError, FetchRefused
 
-from .errors import InputError, OperationalError
+if TYPE_CHECKING:  # httpx is imported when a fetch happens, not when vctrade starts
+    import httpx
 
 __all__ = ["FetchPolicy", "FetchError", "FetchRefused", "fetch_json", "is_public_address"]
-
-
-class FetchError(OperationalError):
-    """The document could not be fetched now (network, TLS, timeout, HTTP status)."""
-
-    code = "fetch_failed"
-
-
-class FetchRefused(InputError):
-    """vctrade refuses to fetch this document (bad scheme, blocked address, redirect, size)."""
-
-    code = "fetch_refused"
 
 
 @dataclass(frozen=True)
@@ -174,6 +163,8 @@ def fetch_json(url: str, policy: FetchPolicy | None = None, *, accept: str = "ap
     authority = urlsplit(url).netloc.rsplit("@", 1)[-1]
     origin = (host, port)
     headers = {"Accept": accept, "Host": authority, "Accept-Encoding": "gzip, identity"}
+    import httpx
+
     timeout = httpx.Timeout(policy.timeout, connect=policy.timeout)
     current = url
     try:

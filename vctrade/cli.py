@@ -7,35 +7,51 @@ Payloads go to stdout, messages to stderr.
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import sys
 import tempfile
 import traceback
 from collections import Counter
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any, Optional, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
-from . import __version__
-from ._http import FetchPolicy
-from .batch import DOCUMENT_SUFFIXES, VerifyOptions, collect_files, read_document, read_json_object, verify_files
-from .credentials import parse_datetime
-from .did import DIDResolver, StaticResolver, method_for_key, network_resolver
-from .did.web import did_to_url
-from .errors import InputError, InvalidDocument, VctradeError
-from .jsonld import DocumentLoader, default_loader
-from .keys import KEY_TYPES, Key, normalize_key_type
-from .result import VerificationResult
-from .signing import sign as sign_credential
-from .verify import DEFAULT_SKEW
-from .verify import verify as verify_document
+from vctrade import __version__
+from vctrade.errors import InputError, InvalidDocument, VctradeError
 
-app = typer.Typer(
+if TYPE_CHECKING:  # the library is imported by the commands that use it: `vctrade --version` stays instant
+    from vctrade._batch import VerifyOptions
+    from vctrade._keys import Key
+    from vctrade._result import VerificationResult
+    from vctrade.jsonld import DocumentLoader
+    from vctrade.status import Registry
+
+# Key types and the default clock skew, spelled out so that building the CLI imports no library module.
+KEY_TYPES = ("Ed25519", "P-256", "P-384", "P-521", "secp256k1")
+DEFAULT_SKEW_SECONDS = 300
+
+class _App(typer.Typer):
+    """The command group; the one place where library errors become a one-line message and an exit code."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().__call__(*args, **kwargs)
+        except VctradeError as exc:
+            if _state["verbose"]:
+                traceback.print_exc()
+            typer.echo(f"error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        except Exception as exc:  # a bug, not bad input: say so, keep it short unless -v  # noqa: BLE001
+            if _state["verbose"]:
+                traceback.print_exc()
+            typer.echo(f"error: internal error: {type(exc).__name__}: {exc} (run with -v for details)", err=True)
+            sys.exit(3)
+
+
+app = _App(
     name="vctrade",
     help="Verifiable credentials for customs trade: keys, DIDs, signing and verification.",
     no_args_is_help=True,
@@ -48,33 +64,6 @@ app.add_typer(key_app, name="key")
 app.add_typer(did_app, name="did")
 
 _state = {"verbose": False}
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _fail(message: str, code: int) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
-    return typer.Exit(code)
-
-
-def _handle_errors(func: F) -> F:
-    """Turn library errors into one-line messages and exit codes; tracebacks only with -v."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except VctradeError as exc:
-            if _state["verbose"]:
-                traceback.print_exc()
-            raise _fail(str(exc), exc.exit_code) from None
-        except (typer.Exit, typer.Abort, SystemExit):
-            raise
-        except Exception as exc:  # a bug, not bad input: say so, keep it short unless -v
-            if _state["verbose"]:
-                traceback.print_exc()
-            raise _fail(f"internal error: {type(exc).__name__}: {exc} (run with -v for details)", 3) from None
-
-    return wrapper  # type: ignore[return-value]
 
 
 def _print_version(value: bool) -> None:
@@ -108,11 +97,15 @@ def _write_output(text: str, output: Path | None) -> None:
 
 
 def _loader(contexts: list[str]) -> DocumentLoader:
+    from vctrade.jsonld import DocumentLoader, default_loader
+
     pairs = _pairs(contexts, "--context")
     return DocumentLoader(dict(pairs)) if pairs else default_loader()
 
 
 def _parse_time(value: str | None, option: str) -> datetime | None:
+    from vctrade.model import parse_datetime
+
     if value is None:
         return None
     try:
@@ -136,11 +129,15 @@ def _signing_method(key: Key, did: str | None, allow_private_hosts: bool = False
     """The verification method to sign with: the key's did:key, or the method of ``did`` that holds the key."""
     if did is None:
         return key.did_key_verification_method
+    from vctrade.did import FetchPolicy, method_for_key, network_resolver
+
     policy = FetchPolicy(allow_private_hosts=allow_private_hosts, timeout=timeout)
     return method_for_key(did, key, network_resolver(policy))
 
 
 def _load_key(path: Path, passphrase: str | None) -> Key:
+    from vctrade import Key
+
     return Key.load(path, passphrase or os.environ.get("VCTRADE_KEY_PASSPHRASE"))
 
 
@@ -169,8 +166,8 @@ RegistryOption = Annotated[
 ReasonOption = Annotated[Optional[str], typer.Option("--reason", help="Why (kept in the audit log).")]
 
 
-def _registry(path: Path | None) -> Any:
-    from .registry import Registry
+def _registry(path: Path | None) -> Registry:
+    from vctrade.status import Registry
 
     return Registry(path)
 
@@ -179,7 +176,6 @@ def _registry(path: Path | None) -> Any:
 
 
 @key_app.command("generate")
-@_handle_errors
 def key_generate(
     output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the private JWK (mode 0600).")],
     key_type: Annotated[str, typer.Option("--type", "-t", help=f"Key type: {', '.join(KEY_TYPES)}.")] = "ed25519",
@@ -187,6 +183,8 @@ def key_generate(
     as_json: JsonOption = False,
 ) -> None:
     """Generate a key pair, save it as a JWK file and print its did:key."""
+    from vctrade._keys import Key, normalize_key_type
+
     key = Key.generate(normalize_key_type(key_type))
     key.save(output, passphrase or os.environ.get("VCTRADE_KEY_PASSPHRASE"))
     if as_json:
@@ -198,7 +196,6 @@ def key_generate(
 
 
 @key_app.command("show")
-@_handle_errors
 def key_show(
     path: Annotated[Path, typer.Argument(help="A key file (JWK, encrypted JWK, Multikey JSON or PEM).")],
     passphrase: PassphraseOption = None,
@@ -221,7 +218,6 @@ def key_show(
 
 
 @did_app.command("resolve")
-@_handle_errors
 def did_resolve(
     did: Annotated[str, typer.Argument(help="The DID to resolve, e.g. did:key:z6Mk…, did:web:cbp.example")],
     as_json: JsonOption = False,
@@ -229,6 +225,8 @@ def did_resolve(
     timeout: TimeoutOption = 10.0,
 ) -> None:
     """Resolve a DID and print its DID document (did:key, did:jwk, did:web)."""
+    from vctrade.did import FetchPolicy, network_resolver
+
     policy = FetchPolicy(allow_private_hosts=allow_private_hosts, timeout=timeout)
     document = network_resolver(policy).resolve(did).to_dict()
     if as_json:
@@ -244,7 +242,6 @@ did_app.add_typer(jwk_app, name="jwk")
 
 
 @web_app.command("create")
-@_handle_errors
 def did_web_create(
     domain: Annotated[str, typer.Option("--domain", help="The host, optionally with :port (trade.example:8443).")],
     key_paths: Annotated[list[Path], typer.Option("--key", "-k", help="A key to list; repeat for rotation (newest first).")],
@@ -253,7 +250,7 @@ def did_web_create(
     passphrase: PassphraseOption = None,
 ) -> None:
     """Write <site>/.well-known/did.json (or <site>/<path>/did.json) and print the did:web."""
-    from .did.web import create_did_web_document, did_web, document_path
+    from vctrade.did import create_did_web_document, did_to_url, did_web, document_path
 
     did = did_web(domain, path)
     document = create_did_web_document(did, [_load_key(p, passphrase).public() for p in key_paths])
@@ -268,13 +265,12 @@ def did_web_create(
 
 
 @jwk_app.command("create")
-@_handle_errors
 def did_jwk_create(
     key_path: Annotated[Path, typer.Option("--key", "-k", help="The key whose public JWK becomes the DID.")],
     passphrase: PassphraseOption = None,
 ) -> None:
     """Print the did:jwk of a key."""
-    from .did.jwk import did_jwk
+    from vctrade.did import did_jwk
 
     typer.echo(did_jwk(_load_key(key_path, passphrase)))
 
@@ -283,7 +279,6 @@ def did_jwk_create(
 
 
 @app.command("sign")
-@_handle_errors
 def sign_command(
     path: Annotated[Path, typer.Argument(help="The unsigned (or already signed) credential, JSON.")],
     key_path: Annotated[Path, typer.Option("--key", "-k", help="The signing key file.")],
@@ -316,59 +311,52 @@ def sign_command(
     contexts: ContextOption = [],  # noqa: B006 (typer reads the default; never mutated)
     output: OutputOption = None,
 ) -> None:
-    """Secure a credential: a Data Integrity proof (a proof set or chain if it has one), or JOSE / SD-JWT."""
+    """Secure a credential: a Data Integrity proof (a proof set or chain if it has one), or JOSE / SD-JWT / COSE.
+
+    A credential's first proof goes through the issuance path (its type's schema and rules are checked);
+    a proof added to a signed credential makes a proof set, or a chain with --previous-proof.
+    """
+    from vctrade import issue
+    from vctrade._batch import read_json_object
+    from vctrade.di import sign
+
+    if fmt not in ("di", "jose", "sd-jwt", "jwt-1.1", "cose"):
+        raise InputError(f"--format must be di, jose, sd-jwt, jwt-1.1 or cose, not {fmt!r}")
+    if fmt == "sd-jwt" and not disclosable:
+        raise InputError("--format sd-jwt needs at least one --disclosable JSON pointer")
+    if fmt != "sd-jwt" and (disclosable or holder_key):
+        raise InputError("--disclosable and --holder-key are for --format sd-jwt")
+    if fmt != "di" and (suite or expires):
+        raise InputError("--suite and --expires are for --format di")
     credential = read_json_object(path)
     key = _load_key(key_path, passphrase)
     if did is not None and verification_method is not None:
         raise InputError("give --did or --verification-method, not both")
     verification_method = verification_method or _signing_method(key, did, allow_private_hosts, timeout)
-    if fmt != "di":
-        if suite or previous_proof or proof_id or expires:
-            raise InputError("--suite, --previous-proof, --proof-id and --expires are for --format di")
-        _write_output(_sign_jose(credential, key, fmt, verification_method, disclosable, holder_key, passphrase), output)
+    if fmt != "di" and (previous_proof or proof_id):
+        raise InputError("--previous-proof and --proof-id are for --format di")
+    loader = _loader(contexts)
+    if "proof" not in credential and not previous_proof and not proof_id:
+        holder = _load_key(holder_key, passphrase).public() if holder_key else None
+        issued = issue(credential, key, format=fmt, suite=suite, verification_method=verification_method,
+                       loader=loader, created=_parse_time(created, "--created"),
+                       expires=_parse_time(expires, "--expires"), disclosable=disclosable, holder_key=holder)
+        secured = issued.secured
+        _write_output(secured if isinstance(secured, str) else json.dumps(secured, indent=2), output)
         return
-    if disclosable or holder_key:
-        raise InputError("--disclosable and --holder-key are for --format sd-jwt")
+    if fmt != "di":
+        raise InputError("a signed credential gets another Data Integrity proof (--format di); "
+                         "JOSE, SD-JWT and COSE secure an unsigned credential")
     previous: str | list[str] | None = None
     if previous_proof:
         previous = previous_proof[0] if len(previous_proof) == 1 else list(previous_proof)
-    signed = sign_credential(
-        credential,
-        key,
-        suite=suite,
-        verification_method=verification_method,
-        previous_proof=previous,
-        proof_id=proof_id,
-        created=_parse_time(created, "--created"),
-        expires=_parse_time(expires, "--expires"),
-        loader=_loader(contexts),
-    )
+    signed = sign(credential, key, suite=suite, verification_method=verification_method, previous_proof=previous,
+                  proof_id=proof_id, created=_parse_time(created, "--created"),
+                  expires=_parse_time(expires, "--expires"), loader=loader)
     _write_output(json.dumps(signed, indent=2), output)
 
 
-def _sign_jose(credential: dict[str, Any], key: Key, fmt: str, method: str, disclosable: list[str],
-               holder_key: Path | None, passphrase: str | None) -> str:
-    from . import sdjwt
-    from .suites.jose import sign_legacy_jwt, sign_vc_jwt
-
-    if fmt == "jose":
-        return sign_vc_jwt(credential, key, verification_method=method)
-    if fmt == "jwt-1.1":
-        return sign_legacy_jwt(credential, key, verification_method=method)
-    if fmt == "cose":
-        from .suites.cose import cose_text, sign_cose
-
-        return cose_text(sign_cose(credential, key, verification_method=method))
-    if fmt == "sd-jwt":
-        if not disclosable:
-            raise InputError("--format sd-jwt needs at least one --disclosable JSON pointer")
-        holder = _load_key(holder_key, passphrase).public() if holder_key else None
-        return sdjwt.issue(credential, key, disclosable=disclosable, holder_key=holder, verification_method=method)
-    raise InputError(f"--format must be di, jose, sd-jwt, jwt-1.1 or cose, not {fmt!r}")
-
-
 @app.command("disclose")
-@_handle_errors
 def disclose_command(
     path: Annotated[Path, typer.Argument(help="The SD-JWT the holder received.")],
     reveal: Annotated[list[str], typer.Option("--reveal", help="A JSON pointer to disclose (repeat); others stay hidden.")] = [],  # noqa: B006
@@ -379,14 +367,14 @@ def disclose_command(
     output: OutputOption = None,
 ) -> None:
     """Share a subset of an SD-JWT's claims, bound to the verifier's nonce and audience with the holder's key."""
-    from . import sdjwt
+    from vctrade.jose import disclose
 
     try:
         text = path.read_text(encoding="ascii").strip()
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read {path} as an SD-JWT: {exc}") from None
     holder = _load_key(key_path, passphrase) if key_path else None
-    _write_output(sdjwt.disclose(text, reveal, holder_key=holder, nonce=nonce, audience=audience), output)
+    _write_output(disclose(text, reveal, holder_key=holder, nonce=nonce, audience=audience), output)
 
 
 _MARKS = {"passed": "ok  ", "failed": "FAIL", "error": "ERR "}
@@ -409,12 +397,11 @@ def _exit_code(result: VerificationResult) -> int:
 
 
 @app.command("verify")
-@_handle_errors
 def verify_command(
     paths: Annotated[list[Path], typer.Argument(help="Credentials or presentations: files or folders (a batch).")],
     as_json: JsonOption = False,
     now: Annotated[Optional[str], typer.Option(help="Verify as of this date-time (default: now).")] = None,
-    skew: Annotated[int, typer.Option(help="Allowed clock skew in seconds.")] = int(DEFAULT_SKEW.total_seconds()),
+    skew: Annotated[int, typer.Option(help="Allowed clock skew in seconds.")] = DEFAULT_SKEW_SECONDS,
     challenge: Annotated[Optional[str], typer.Option(
         "--challenge", "--nonce", help="The challenge (SD-JWT key binding: nonce) a presentation must carry.")] = None,
     domain: Annotated[Optional[str], typer.Option(
@@ -441,6 +428,15 @@ def verify_command(
     timeout: Annotated[float, typer.Option("--timeout", help="Network timeout in seconds (did:web, status lists).")] = 10.0,
 ) -> None:
     """Verify credentials or presentations; exit 0 all verified, 1 any not verified, 3 undecided."""
+    from vctrade import StaticResolver, verify
+    from vctrade._batch import (
+        VerifyOptions,
+        collect_files,
+        read_document,
+        read_json_object,
+    )
+    from vctrade._http import FetchPolicy
+
     if skew < 0:
         raise InputError("--skew must not be negative")
     options = VerifyOptions(
@@ -456,10 +452,10 @@ def verify_command(
     )
     if len(paths) == 1 and not paths[0].is_dir():
         document = read_document(paths[0])
-        resolver: DIDResolver = options.resolver()
+        resolver = options.resolver()
         if did_documents:
             resolver = StaticResolver([read_json_object(p) for p in did_documents], resolver.methods)
-        result = verify_document(
+        result = verify(
             document, now=options.now, resolver=resolver, loader=options.loader(), skew=options.skew,
             challenge=challenge, domain=domain, status_source=options.status_source(),
             policy=options.policy(), with_credentials=options.beside(),
@@ -479,6 +475,8 @@ def _verify_batch(files: list[Path], options: VerifyOptions, jobs: int, as_json:
     """Verify many files; JSON Lines or one line per file, a progress bar on a terminal, a summary."""
     from rich.console import Console
     from rich.progress import Progress
+
+    from vctrade._batch import DOCUMENT_SUFFIXES, verify_files
 
     if not files:
         raise InputError("no credentials or presentations found (looked for " + ", ".join(DOCUMENT_SUFFIXES) + ")")
@@ -523,7 +521,6 @@ def _failed_checks(report: dict[str, Any]) -> list[dict[str, str]]:
 
 
 @app.command("present")
-@_handle_errors
 def present_command(
     paths: Annotated[list[Path], typer.Argument(help="The signed credentials to present.")],
     key_path: Annotated[Path, typer.Option("--key", "-k", help="The holder's key.")],
@@ -538,7 +535,8 @@ def present_command(
     output: OutputOption = None,
 ) -> None:
     """Wrap credentials in a presentation signed by the holder (proofPurpose authentication, or a vp+jwt)."""
-    from .presentations import present, present_jwt
+    from vctrade._batch import read_document
+    from vctrade._presentation import present, present_jwt
 
     credentials = [read_document(path) for path in paths]
     key = _load_key(key_path, passphrase)
@@ -558,96 +556,57 @@ def present_command(
 
 # -- trade credentials -----------------------------------------------------------------------------
 
-issue_app = typer.Typer(help="Issue trade credentials: AEO / C-TPAT certifications, certificates of origin.",
-                        no_args_is_help=True)
-app.add_typer(issue_app, name="issue")
 
-IssueFormatOption = Annotated[str, typer.Option("--format", help="di (a Data Integrity proof) or jose (vc+jwt).")]
-RequestOption = Annotated[Path, typer.Option("--from", help="The request: a YAML or JSON file (see fixtures/).")]
-SuiteOption = Annotated[Optional[str], typer.Option(help="The cryptosuite (default: by key type).")]
+@app.command("issue")
+def issue_command(
+    trade_type: Annotated[
+        Optional[str], typer.Argument(help="The trade document type (aeo, origin, …); without one, lists the types.")
+    ] = None,
+    request_path: Annotated[Optional[Path], typer.Option("--from", help="The request: a YAML or JSON file (see fixtures/).")] = None,
+    key_path: Annotated[Optional[Path], typer.Option("--key", "-k", help="The issuer's signing key.")] = None,
+    valid_from: Annotated[Optional[str], typer.Option(help="Override validFrom (date-time).")] = None,
+    valid_until: Annotated[Optional[str], typer.Option(help="Override validUntil (date-time).")] = None,
+    suite: Annotated[Optional[str], typer.Option(help="The cryptosuite (default: by key type).")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="di (a Data Integrity proof) or jose (vc+jwt).")] = "di",
+    did: DidOption = None,
+    allow_private_hosts: PrivateHostsOption = False,
+    passphrase: PassphraseOption = None,
+    registry: RegistryOption = None,
+    output: OutputOption = None,
+) -> None:
+    """Issue a trade document (an AEO / C-TPAT certification, a certificate of origin, …) from a request."""
+    from vctrade import issue
+    from vctrade.trade import get_trade_type, load_request, trade_types
 
-
-def _issue(kind: str, request_path: Path, key_path: Path, suite: str | None, passphrase: str | None,
-           output: Path | None, overrides: dict[str, Any], registry: Path | None, signer: tuple[str | None, bool],
-           fmt: str = "di") -> None:
-    from .trade import build_aeo_credential, build_origin_credential, load_request
-
+    if trade_type is None:
+        for name, registered in sorted(trade_types().items()):
+            typer.echo(f"{name:<14} {registered.title}\n{'':<14} request fields: {', '.join(registered.request_fields)}")
+        return
+    get_trade_type(trade_type)  # an unknown type is named before any file is read
+    if request_path is None or key_path is None:
+        raise InputError(f"vctrade issue {trade_type} needs --from REQUEST and --key KEY")
+    if fmt not in ("di", "jose"):
+        raise InputError(f"--format must be di or jose, not {fmt!r}")
     request = load_request(request_path)
-    for name, value in overrides.items():
+    for name, value in {"validFrom": valid_from, "validUntil": valid_until}.items():
         if value is not None:
             request[name] = value
     key = _load_key(key_path, passphrase)
-    method = _signing_method(key, signer[0], signer[1])
-    issuer = method.split("#", 1)[0]
-    build = build_aeo_credential if kind == "aeo" else build_origin_credential
+    method = _signing_method(key, did, allow_private_hosts)
     with _registry(registry) as reg:
-        credential = build(request, issuer)
-        entries = reg.allocate(credential)  # one entry per status list the issuer keeps
-        if entries:
-            credential = build(request | {"id": credential["id"]}, issuer, credential_status=entries)
-        if fmt == "jose":
-            from .suites.jose import sign_vc_jwt
-
-            if suite:
-                raise InputError("--suite is for Data Integrity proofs, not --format jose")
-            token = sign_vc_jwt(credential, key, verification_method=method)
-            reg.record(credential)
-            _write_output(token, output)
-            return
-        if fmt != "di":
-            raise InputError(f"--format must be di or jose, not {fmt!r}")
-        signed = sign_credential(credential, key, suite=suite, verification_method=method)
-        reg.record(signed)
-    _write_output(json.dumps(signed, indent=2, ensure_ascii=False), output)
-
-
-@issue_app.command("aeo")
-@_handle_errors
-def issue_aeo(
-    request_path: RequestOption,
-    key_path: Annotated[Path, typer.Option("--key", "-k", help="The customs authority's signing key.")],
-    valid_from: Annotated[Optional[str], typer.Option(help="Override validFrom (date-time).")] = None,
-    valid_until: Annotated[Optional[str], typer.Option(help="Override validUntil (date-time).")] = None,
-    suite: SuiteOption = None,
-    fmt: IssueFormatOption = "di",
-    did: DidOption = None,
-    allow_private_hosts: PrivateHostsOption = False,
-    passphrase: PassphraseOption = None,
-    registry: RegistryOption = None,
-    output: OutputOption = None,
-) -> None:
-    """Issue an AEO / C-TPAT certification to a trader (signed by the customs authority's key)."""
-    _issue("aeo", request_path, key_path, suite, passphrase, output,
-           {"validFrom": valid_from, "validUntil": valid_until}, registry, (did, allow_private_hosts), fmt)
-
-
-@issue_app.command("origin")
-@_handle_errors
-def issue_origin(
-    request_path: RequestOption,
-    key_path: Annotated[Path, typer.Option("--key", "-k", help="The certifier's signing key.")],
-    valid_from: Annotated[Optional[str], typer.Option(help="Blanket period start (date-time).")] = None,
-    valid_until: Annotated[Optional[str], typer.Option(help="Blanket period end (at most 12 months later).")] = None,
-    suite: SuiteOption = None,
-    fmt: IssueFormatOption = "di",
-    did: DidOption = None,
-    allow_private_hosts: PrivateHostsOption = False,
-    passphrase: PassphraseOption = None,
-    registry: RegistryOption = None,
-    output: OutputOption = None,
-) -> None:
-    """Issue a certificate of origin (USMCA, CAFTA-DR, non-preferential, …) signed by its certifier."""
-    _issue("origin", request_path, key_path, suite, passphrase, output,
-           {"validFrom": valid_from, "validUntil": valid_until}, registry, (did, allow_private_hosts), fmt)
+        issued = issue(request, key, trade_type=trade_type, format=fmt, suite=suite, verification_method=method,
+                       registry=reg)
+    secured = issued.secured
+    _write_output(secured if isinstance(secured, str) else json.dumps(secured, indent=2, ensure_ascii=False), output)
 
 
 @app.command("show")
-@_handle_errors
 def show_command(
     path: Annotated[Path, typer.Argument(help="A credential or presentation: JSON, JWT, SD-JWT or COSE.")],
 ) -> None:
     """Show a credential readably: who certified what, goods, validity, proofs (does not verify)."""
-    from .show import render, unwrap
+    from vctrade._batch import read_document
+    from vctrade._show import render, unwrap
 
     document = read_document(path)
     if isinstance(document, str):
@@ -663,7 +622,6 @@ status_app = typer.Typer(help="Revoke, suspend and reinstate credentials; publis
 app.add_typer(status_app, name="status")
 
 @status_app.command("init")
-@_handle_errors
 def status_init(
     key_path: Annotated[Path, typer.Option("--key", "-k", help="The issuer's key; it signs the published list.")],
     url: Annotated[str, typer.Option("--url", help="Where the list will be published (https://…).")],
@@ -690,28 +648,24 @@ def _change(action: str, credential_id: str, reason: str | None, registry: Path 
 
 
 @status_app.command("revoke")
-@_handle_errors
 def status_revoke(credential_id: str, reason: ReasonOption = None, registry: RegistryOption = None) -> None:
     """Revoke a credential (final)."""
     _change("revoke", credential_id, reason, registry)
 
 
 @status_app.command("suspend")
-@_handle_errors
 def status_suspend(credential_id: str, reason: ReasonOption = None, registry: RegistryOption = None) -> None:
     """Suspend a credential (reinstate undoes it)."""
     _change("suspend", credential_id, reason, registry)
 
 
 @status_app.command("reinstate")
-@_handle_errors
 def status_reinstate(credential_id: str, reason: ReasonOption = None, registry: RegistryOption = None) -> None:
     """Lift a suspension."""
     _change("reinstate", credential_id, reason, registry)
 
 
 @status_app.command("publish")
-@_handle_errors
 def status_publish(
     output: Annotated[Path, typer.Option("--output", "-o", help="The site folder; a list goes to its URL's path.")],
     hours: Annotated[int, typer.Option("--valid-hours", help="validUntil / ttl of the published lists.")] = 24,
@@ -722,8 +676,10 @@ def status_publish(
     if hours <= 0:
         raise InputError("--valid-hours must be positive")
 
+    from vctrade.di import sign
+
     def sign_list(unsigned: dict[str, Any], status_list: Any) -> dict[str, Any]:
-        return sign_credential(unsigned, _load_key(Path(status_list.key_file), passphrase),
+        return sign(unsigned, _load_key(Path(status_list.key_file), passphrase),
                                verification_method=status_list.verification_method)
 
     with _registry(registry) as reg:
@@ -732,7 +688,6 @@ def status_publish(
 
 
 @status_app.command("show")
-@_handle_errors
 def status_show(credential_id: str, as_json: JsonOption = False, registry: RegistryOption = None) -> None:
     """A credential's current status and its history."""
     with _registry(registry) as reg:
@@ -751,7 +706,6 @@ def status_show(credential_id: str, as_json: JsonOption = False, registry: Regis
 
 
 @status_app.command("log")
-@_handle_errors
 def status_log(as_json: JsonOption = False, registry: RegistryOption = None) -> None:
     """The audit trail: who changed what, when, why."""
     with _registry(registry) as reg:
@@ -766,7 +720,6 @@ def status_log(as_json: JsonOption = False, registry: RegistryOption = None) -> 
 
 
 @app.command("serve")
-@_handle_errors
 def serve_command(
     config_path: Annotated[Path, typer.Option("--config", "-c", help="The service configuration (TOML).")],
     host: Annotated[Optional[str], typer.Option(help="Bind address (default: the config's, else 127.0.0.1).")] = None,
@@ -775,7 +728,7 @@ def serve_command(
     """Run the issuer/verifier HTTP service (W3C VC API)."""
     import uvicorn
 
-    from .service import ServiceConfig, create_app
+    from vctrade.service import ServiceConfig, create_app
 
     config = ServiceConfig.load(config_path)
     typer.echo(f"vctrade serving {len(config.issuers)} issuer(s) on http://{host or config.host}:{port or config.port}", err=True)
@@ -786,14 +739,13 @@ def serve_command(
 
 
 @app.command("demo")
-@_handle_errors
 def demo_command(
     folder: Annotated[
         Optional[Path], typer.Option("--dir", help="Keep the demo's files here (default: a temporary folder).")
     ] = None,
 ) -> None:
     """Run the main job end to end: keys, signing with every suite, verification, tamper detection."""
-    from .demo import run_demo
+    from vctrade._demo import run_demo
 
     def run(target: Path) -> bool:
         typer.echo(f"vctrade demo in {target}")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from support import REPO, load_json, run
 
-from vctrade.credentials import format_datetime
+from vctrade.model import format_datetime
 
 FIXTURES = REPO / "fixtures"
 POLICY = str(FIXTURES / "policy/us-cbp.toml")

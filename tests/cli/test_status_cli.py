@@ -9,7 +9,7 @@ from pathlib import Path
 from https_server import HttpsServer
 from support import REPO, load_json, run
 
-from vctrade.credentials import format_datetime
+from vctrade.model import format_datetime
 
 FIXTURES = REPO / "fixtures"
 

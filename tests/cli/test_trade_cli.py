@@ -8,7 +8,7 @@ from pathlib import Path
 
 from support import REPO, load_json, run
 
-from vctrade.credentials import format_datetime
+from vctrade.model import format_datetime
 
 FIXTURES = REPO / "fixtures"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from vctrade.demo import run_demo
+from vctrade._demo import run_demo
 
 
 @pytest.mark.parametrize(("year", "local_site"), [(2024, True), (2031, True), (2026, False)])

@@ -8,9 +8,10 @@ import pytest
 from support import FIXED_NOW
 
 from vctrade import Key, sign, verify
-from vctrade.did.resolver import default_resolver
+from vctrade.did import default_resolver
 from vctrade.errors import InvalidDID, UnsupportedError
-from vctrade.jsonld import CanonicalizationLimitError, DocumentLoader, canonize, default_loader
+from vctrade.errors import CanonicalizationLimitError
+from vctrade.jsonld import DocumentLoader, canonize, default_loader
 
 
 def _poison_dataset(size: int) -> dict:

@@ -11,7 +11,7 @@ import pytest
 from support import FIXED_NOW
 
 from vctrade import Key, StaticResolver, sign, verify
-from vctrade.result import VerificationResult
+from vctrade import VerificationResult
 from vctrade.status import StatusFiles
 
 UNSIGNED: dict[str, Any] = {

@@ -9,7 +9,7 @@ import pytest
 
 from vctrade import Key, resolve, sign, verify
 from vctrade._encoding import b64url_encode
-from vctrade.did.jwk import did_jwk
+from vctrade.did import did_jwk
 from vctrade.errors import InvalidDID
 
 NOW = datetime(2026, 6, 1, tzinfo=timezone.utc)

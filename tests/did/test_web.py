@@ -18,7 +18,7 @@ from support import VECTORS, load_json
 from vctrade import Key, sign, verify
 from vctrade._http import is_public_address
 from vctrade.did import DIDResolver, WebMethod, method_for_key, network_resolver
-from vctrade.did.web import create_did_web_document, did_to_url, did_web, document_path
+from vctrade.did import create_did_web_document, did_to_url, did_web, document_path
 from vctrade.errors import InvalidDID, ResolutionError, SigningError, UnsupportedError
 
 NOW = datetime(2026, 6, 1, tzinfo=timezone.utc)

@@ -10,7 +10,7 @@ import pytest
 
 from vctrade import Key, verify
 from vctrade.errors import SigningError
-from vctrade.suites.cose import cose_text, sign_cose
+from vctrade.jose import cose_text, sign_cose
 
 NOW = datetime(2026, 6, 1, tzinfo=timezone.utc)
 CREDENTIAL = {"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiableCredential"],

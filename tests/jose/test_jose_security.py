@@ -13,7 +13,7 @@ from jose_support import NOW, T, base_payload, checks, credential, forged
 from vctrade import Key, verify
 from vctrade._encoding import b64url_encode
 from vctrade.errors import InvalidDocument, SigningError
-from vctrade.suites.jose import sign_legacy_jwt, sign_vc_jwt
+from vctrade.jose import sign_legacy_jwt, sign_vc_jwt
 
 
 @pytest.fixture(scope="module")

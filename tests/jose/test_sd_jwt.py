@@ -10,10 +10,11 @@ from datetime import timedelta
 import pytest
 from jose_support import NOW, T, base_payload, checks, credential, forged
 
-from vctrade import Key, sdjwt, verify
+from vctrade import Key, verify
+from vctrade.jose import disclose, issue_sd_jwt, sd_hash
 from vctrade._encoding import b64url_encode
 from vctrade.errors import InputError, SigningError
-from vctrade.verify_jose import KEY_BINDING_MAX_AGE
+from vctrade.verification._jose import KEY_BINDING_MAX_AGE
 
 
 @pytest.fixture(scope="module")
@@ -28,17 +29,17 @@ def holder() -> Key:
 
 @pytest.fixture(scope="module")
 def issued(issuer: Key, holder: Key) -> str:
-    return sdjwt.issue(credential(), issuer, disclosable=["/credentialSubject/invoiceNumber", "/credentialSubject/unitPrice"],
+    return issue_sd_jwt(credential(), issuer, disclosable=["/credentialSubject/invoiceNumber", "/credentialSubject/unitPrice"],
                        holder_key=holder.public(), now=T)
 
 
 def test_issuer_hides_and_holder_reveals_a_subset(issued: str, holder: Key) -> None:
-    shown = sdjwt.disclose(issued, ["/credentialSubject/invoiceNumber"], holder_key=holder, nonce="n-1", audience="did:web:cbp.example", now=T)
+    shown = disclose(issued, ["/credentialSubject/invoiceNumber"], holder_key=holder, nonce="n-1", audience="did:web:cbp.example", now=T)
     result = verify(shown, now=NOW, challenge="n-1", domain="did:web:cbp.example")
     assert result.verified, result.failures
     found = {c.name: c for c in result.checks}
     assert found["sd-jwt.key-binding"].status == "passed" and found["sd-jwt.disclosures"].message.startswith("1 disclosure")
-    hidden = sdjwt.disclose(issued, [], now=T)
+    hidden = disclose(issued, [], now=T)
     assert verify(hidden, now=NOW).verified  # nothing disclosed is still a valid credential
 
 
@@ -73,37 +74,37 @@ def test_a_disclosure_cannot_overwrite_a_claim(issuer: Key) -> None:
 
 
 def test_key_binding_rules(issued: str, holder: Key) -> None:
-    good = sdjwt.disclose(issued, ["/credentialSubject/unitPrice"], holder_key=holder, nonce="n-1", audience="cbp", now=T)
+    good = disclose(issued, ["/credentialSubject/unitPrice"], holder_key=holder, nonce="n-1", audience="cbp", now=T)
     assert checks(good, challenge="n-2")["sd-jwt.key-binding"].status == "failed"  # replayed to another request
     assert checks(good, domain="other")["sd-jwt.key-binding"].status == "failed"
-    missing = sdjwt.disclose(issued, ["/credentialSubject/unitPrice"], now=T)
+    missing = disclose(issued, ["/credentialSubject/unitPrice"], now=T)
     assert checks(missing, challenge="n-1")["sd-jwt.key-binding"].code == "key_binding_missing"
     # The KB-JWT of one presentation glued to another set of disclosures: sd_hash no longer matches.
     kb = good.rsplit("~", 1)[1]
-    other = sdjwt.disclose(issued, ["/credentialSubject/invoiceNumber"], now=T)
+    other = disclose(issued, ["/credentialSubject/invoiceNumber"], now=T)
     assert "sd_hash" in checks(other + kb, challenge="n-1")["sd-jwt.key-binding"].message
     with pytest.raises(SigningError, match="holder key"):
-        sdjwt.disclose(issued, [], holder_key=Key.generate("P-256"), nonce="n", now=T)
+        disclose(issued, [], holder_key=Key.generate("P-256"), nonce="n", now=T)
 
 
 def test_disclose_refuses_unknown_claims_and_bad_pointers(issued: str) -> None:
     with pytest.raises(InputError, match="no such claim"):
-        sdjwt.disclose(issued, ["/credentialSubject/colour"])
+        disclose(issued, ["/credentialSubject/colour"])
     with pytest.raises(InputError, match="JSON pointer"):
-        sdjwt.disclose(issued, ["credentialSubject"])
+        disclose(issued, ["credentialSubject"])
     with pytest.raises(InputError, match="no such claim"):
-        sdjwt.issue(credential(), Key.generate(), disclosable=["/credentialSubject/nothing"])
+        issue_sd_jwt(credential(), Key.generate(), disclosable=["/credentialSubject/nothing"])
     with pytest.raises(InputError, match="cannot be made disclosable"):
-        sdjwt.issue(credential(), Key.generate(), disclosable=["/issuer"])
+        issue_sd_jwt(credential(), Key.generate(), disclosable=["/issuer"])
 
 
 def test_nested_and_array_disclosures(issuer: Key) -> None:
     document = credential()
     document["credentialSubject"]["goods"] = [{"hsCode": "7208.37", "unitPrice": 812.5}, {"hsCode": "7214.20", "unitPrice": 690.0}]
-    token = sdjwt.issue(document, issuer, disclosable=["/credentialSubject/goods/0/unitPrice", "/credentialSubject/goods/1"], now=T)
+    token = issue_sd_jwt(document, issuer, disclosable=["/credentialSubject/goods/0/unitPrice", "/credentialSubject/goods/1"], now=T)
     everything = verify(token, now=NOW)
     assert everything.verified, everything.failures
-    only_first_price = sdjwt.disclose(token, ["/credentialSubject/goods/0/unitPrice"], now=T)
+    only_first_price = disclose(token, ["/credentialSubject/goods/0/unitPrice"], now=T)
     result = verify(only_first_price, now=NOW)
     assert result.verified and len(only_first_price.split("~")) == 3  # one disclosure kept
 
@@ -137,8 +138,8 @@ def test_tampering_with_the_issuers_jws_breaks_the_signature(issued: str) -> Non
 
 
 def test_key_binding_header_rules(issued: str, holder: Key) -> None:
-    shown = sdjwt.disclose(issued, ["/credentialSubject/unitPrice"], now=T)
-    binding = {"iat": int(T), "sd_hash": sdjwt.sd_hash(shown), "nonce": "n-1"}
+    shown = disclose(issued, ["/credentialSubject/unitPrice"], now=T)
+    binding = {"iat": int(T), "sd_hash": sd_hash(shown), "nonce": "n-1"}
     for header, reason in (({"alg": "ES256", "typ": "JWT"}, "expected 'kb+jwt'"),
                            ({"alg": "ES256", "typ": "kb+jwt", "crit": ["x"], "x": 1}, "critical"),
                            ({"alg": "EdDSA", "typ": "kb+jwt"}, "does not fit"),
@@ -151,23 +152,23 @@ def test_key_binding_header_rules(issued: str, holder: Key) -> None:
 
 def test_a_stale_key_binding_is_refused(issued: str, holder: Key) -> None:
     made = T - KEY_BINDING_MAX_AGE.total_seconds() - 3600
-    shown = sdjwt.disclose(issued, ["/credentialSubject/unitPrice"], holder_key=holder, nonce="n-1", now=made)
+    shown = disclose(issued, ["/credentialSubject/unitPrice"], holder_key=holder, nonce="n-1", now=made)
     found = checks(shown, challenge="n-1")["sd-jwt.key-binding"]
     assert found.code == "key_binding_invalid" and "ago" in found.message
-    fresh = sdjwt.disclose(issued, ["/credentialSubject/unitPrice"], holder_key=holder, nonce="n-1", now=T - 60)
+    fresh = disclose(issued, ["/credentialSubject/unitPrice"], holder_key=holder, nonce="n-1", now=T - 60)
     assert verify(fresh, now=NOW, challenge="n-1", skew=timedelta(0)).verified
 
 
 def test_a_kb_jwt_without_a_cnf_key_is_refused(issuer: Key, holder: Key) -> None:
-    token = sdjwt.issue(credential(), issuer, disclosable=["/credentialSubject/tier"], now=T)  # no holder key
-    shown = sdjwt.disclose(token, ["/credentialSubject/tier"], now=T)
-    kb = forged(holder, {"alg": "ES256", "typ": "kb+jwt"}, {"iat": int(T), "sd_hash": sdjwt.sd_hash(shown)})
+    token = issue_sd_jwt(credential(), issuer, disclosable=["/credentialSubject/tier"], now=T)  # no holder key
+    shown = disclose(token, ["/credentialSubject/tier"], now=T)
+    kb = forged(holder, {"alg": "ES256", "typ": "kb+jwt"}, {"iat": int(T), "sd_hash": sd_hash(shown)})
     assert checks(shown + kb)["sd-jwt.key-binding"].code == "no_holder_key"
 
 
 def test_issued_disclosures_are_salted_and_digests_sorted(issuer: Key) -> None:
-    first = sdjwt.issue(credential(), issuer, disclosable=["/credentialSubject/tier", "/credentialSubject/unitPrice"], now=T)
-    second = sdjwt.issue(credential(), issuer, disclosable=["/credentialSubject/tier", "/credentialSubject/unitPrice"], now=T)
+    first = issue_sd_jwt(credential(), issuer, disclosable=["/credentialSubject/tier", "/credentialSubject/unitPrice"], now=T)
+    second = issue_sd_jwt(credential(), issuer, disclosable=["/credentialSubject/tier", "/credentialSubject/unitPrice"], now=T)
     assert set(first.split("~")[1:-1]).isdisjoint(second.split("~")[1:-1])  # fresh salts: no guessable digests
     payload = json.loads(base64.urlsafe_b64decode(first.split(".")[1] + "=="))
     digests = payload["credentialSubject"]["_sd"]

@@ -8,11 +8,12 @@ from typing import Any
 import pytest
 from support import VECTORS, load_json
 
-from vctrade import Key, sdjwt, verify
+from vctrade import Key, verify
+from vctrade.jose import disclose, issue_sd_jwt, sd_hash
 from vctrade.did import StaticResolver
 from vctrade.errors import SigningError
-from vctrade.suites.cose import cose_text, sign_cose
-from vctrade.suites.jose import envelope, sign_vc_jwt, sign_vp_jwt
+from vctrade.jose import cose_text, sign_cose
+from vctrade.jose import envelope, sign_vc_jwt, sign_vp_jwt
 
 FOLDER = VECTORS / "vc-jose-cose"
 MAPPING = load_json(FOLDER / "expected-results.json")["suites"]
@@ -65,7 +66,7 @@ def _issue(case: dict[str, Any]) -> str:
     if "cose" in case["feature"]:
         return cose_text(sign_cose(document, key, verification_method=method, kind="vp" if presentation else "vc"))
     if "sd" in case["feature"]:
-        return sdjwt.issue(document, key, disclosable=pointers, verification_method=method,
+        return issue_sd_jwt(document, key, disclosable=pointers, verification_method=method,
                            kind="VerifiablePresentation" if presentation else "VerifiableCredential")
     if presentation:
         return sign_vp_jwt(document, key, verification_method=method)

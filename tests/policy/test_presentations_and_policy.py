@@ -12,18 +12,11 @@ from support import REPO
 
 from vctrade import Key, sign, verify
 from vctrade.errors import InvalidDocument
-from vctrade.policy import (
-    OriginProvenance,
-    PolicyError,
-    PolicyInput,
-    Programme,
-    RecognizedProgrammes,
-    RequiredTypes,
-    TrustedIssuers,
-    TrustPolicy,
-)
-from vctrade.presentations import present
-from vctrade.registry import Registry
+from vctrade.trade import OriginProvenance, Programme, RecognizedProgrammes
+from vctrade.errors import PolicyError
+from vctrade.trust import PolicyInput, RequiredTypes, TrustPolicy, TrustedIssuers
+from vctrade import present
+from vctrade.status import Registry
 from vctrade.status import StatusFiles
 from vctrade.trade import build_aeo_credential, build_origin_credential, load_request
 

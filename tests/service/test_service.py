@@ -14,9 +14,10 @@ from service_server import ServiceServer
 from support import REPO, VECTORS, load_json
 
 from vctrade import Key
-from vctrade.registry import Registry
-from vctrade.service import ConfigError, ServiceConfig
-from vctrade.suites.jose import encode_jws
+from vctrade.status import Registry
+from vctrade.errors import ConfigError
+from vctrade.service import ServiceConfig
+from vctrade.jose import encode_jws
 
 FIXTURES = REPO / "fixtures"
 TOKEN = "test-token-7c1f"
@@ -147,7 +148,7 @@ def test_issue_refuses_another_issuer_and_bad_credentials(setup: Any) -> None:
 def test_presentation_verify_with_challenge(setup: Any) -> None:
     server, _, _ = setup
     from vctrade import sign
-    from vctrade.presentations import present
+    from vctrade import present
 
     issuer, holder = Key.generate(), Key.generate()
     vp = present([sign(credential(), issuer)], holder, challenge="c-1", domain="cbp.example")

@@ -10,7 +10,8 @@ from support import VECTORS, load_json
 
 from vctrade._encoding import b64url_encode, multibase_decode
 from vctrade.errors import EncodingError
-from vctrade.status import MIN_ENTRIES, Bitstring, _parse_entry
+from vctrade.status import Bitstring, MIN_ENTRIES
+from vctrade.status._check import _parse_entry
 
 SPEC_LIST = "uH4sIAAAAAAAAA-3BMQEAAADCoPVPbQwfoAAAAAAAAAAAAAAAAAAAAIC3AYbSVKsAQAAA"
 

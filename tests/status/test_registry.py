@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from vctrade import Key, sign
-from vctrade.registry import Registry, RegistryError
+from vctrade.status import Registry
+from vctrade.errors import RegistryError
 from vctrade.status import Bitstring
 
 URL = "https://cbp.example/status/aeo-1"

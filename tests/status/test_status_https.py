@@ -14,7 +14,7 @@ from https_server import HttpsServer, Route
 
 from vctrade import Key, sign, verify
 from vctrade._encoding import b64url_encode
-from vctrade.registry import Registry
+from vctrade.status import Registry
 from vctrade.status import Bitstring, CachingSource, HttpsStatusSource, StatusFiles, status_list_credential
 
 NOW = datetime(2026, 6, 1, tzinfo=timezone.utc)

@@ -11,7 +11,7 @@ from support import REPO, VECTORS, load_json
 
 from vctrade import Key, sign, verify
 from vctrade.errors import InvalidDocument
-from vctrade.show import render
+from vctrade._show import render
 from vctrade.trade import build_aeo_credential, build_origin_credential, load_request
 
 FIXTURES = REPO / "fixtures"

@@ -10,10 +10,10 @@ import pytest
 from support import VECTORS, load_json
 
 from vctrade import Key, verify
-from vctrade.credentials import parse_datetime
+from vctrade.model import parse_datetime
 from vctrade.jsonld import default_loader
-from vctrade.proofs import add_proof
-from vctrade.suites import get_suite
+from vctrade.di import add_proof
+from vctrade.di import get_suite
 
 # (folder, file suffix, unsigned input, key file, key type, suite, deterministic signature)
 CASES: list[tuple[str, str, str, str, str, str, bool]] = [

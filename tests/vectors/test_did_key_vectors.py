@@ -7,7 +7,7 @@ from support import VECTORS, load_json
 
 from vctrade import Key, resolve
 from vctrade._encoding import multibase_decode
-from vctrade.did.key import ed25519_to_x25519, x25519_from_multibase
+from vctrade.did._methods.key import ed25519_to_x25519, x25519_from_multibase
 
 ED = load_json(VECTORS / "did-key/ed25519-x25519.json")
 NIST = load_json(VECTORS / "did-key/nist-curves.json")

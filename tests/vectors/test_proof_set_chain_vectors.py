@@ -6,10 +6,10 @@ import pytest
 from support import VECTORS, load_json
 
 from vctrade import Key, verify
-from vctrade.credentials import parse_datetime
+from vctrade.model import parse_datetime
 from vctrade.jsonld import default_loader
-from vctrade.proofs import add_proof
-from vctrade.suites import get_suite
+from vctrade.di import add_proof
+from vctrade.di import get_suite
 
 NOW = parse_datetime("2024-01-01T00:00:00Z")
 FOLDER = VECTORS / "vc-di-eddsa/proof-set-chain"

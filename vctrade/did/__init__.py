@@ -1,15 +1,33 @@
-"""DIDs: resolution (one protocol, methods by name) and DID documents."""
+"""DIDs: resolution (one protocol, methods by name) and DID documents.
+
+A DID method is an object with a ``name`` and ``resolve(did)``; register one
+with :func:`register_method`. The bundled methods live one file each in
+``vctrade/did/_methods/`` (key, jwk, web).
+"""
 
 from __future__ import annotations
 
-from .._http import FetchPolicy
-from ..errors import SigningError, UnsupportedError
-from ..keys import Key
-from . import jwk as _jwk  # noqa: F401  (registers did:jwk)
-from . import key as _key  # noqa: F401  (registers did:key)
-from .document import DIDDocument, VerificationMethod
-from .resolver import DID_METHODS, DIDMethod, DIDResolver, StaticResolver, default_resolver, register_method
-from .web import WebMethod
+from vctrade._http import FetchPolicy
+from vctrade._keys import Key
+from vctrade.did import _methods  # noqa: F401  (registers the bundled methods: key, jwk, web)
+from vctrade.did._document import DIDDocument, VerificationMethod
+from vctrade.did._methods.jwk import did_jwk
+from vctrade.did._methods.web import (
+    WebMethod,
+    create_did_web_document,
+    did_to_url,
+    did_web,
+    document_path,
+)
+from vctrade.did._resolver import (
+    DID_METHODS,
+    DIDMethod,
+    DIDResolver,
+    StaticResolver,
+    default_resolver,
+    register_method,
+)
+from vctrade.errors import SigningError, UnsupportedError
 
 
 def method_for_key(did: str, key: Key, resolver: DIDResolver, relationship: str = "assertionMethod") -> str:
@@ -46,4 +64,9 @@ __all__ = [
     "network_resolver",
     "method_for_key",
     "WebMethod",
+    "did_web",
+    "did_to_url",
+    "document_path",
+    "create_did_web_document",
+    "did_jwk",
 ]

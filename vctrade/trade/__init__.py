@@ -1,25 +1,64 @@
-"""Trade credentials: AEO / C-TPAT certifications and certificates of origin.
+"""Trade documents as a plug-in: AEO / C-TPAT certifications, certificates of origin, and their policy rules.
 
-Builders turn a request (YAML or JSON, or a dict) into an unsigned credential
-in vctrade's trade context (https://vctrade.dev/contexts/trade/v1), check it
-against the bundled JSON Schema and the trade rules, and refuse bad input
-before anything is signed.
+Importing this package registers each bundled trade type (a module in
+``vctrade/trade/_types/``: builder, JSON Schema, rules, type IRI) and the
+policy sections ``[[programme]]`` and ``[provenance]``. Register another type
+with :func:`register_trade_type`; nothing else needs to change.
 """
 
 from __future__ import annotations
 
-from ._common import load_request
-from .aeo import build_aeo_credential
-from .origin import USMCA_CERTIFICATION_STATEMENT, build_origin_credential
-from .validation import AEO_SCHEMA, ORIGIN_SCHEMA, TRADE_CONTEXT, trade_problems
+from vctrade.trade import _types  # noqa: F401  (registers the bundled trade types)
+from vctrade.trade._build import finish_credential, load_request, typed, with_address
+from vctrade.trade._registry import (
+    TRADE_CONTEXT,
+    TRADE_VOCAB,
+    Builder,
+    TradeType,
+    get_trade_type,
+    register_trade_type,
+    trade_types,
+)
+from vctrade.trade._rules import (
+    AEO_TYPES,
+    ORIGIN_TYPES,
+    OriginProvenance,
+    Programme,
+    RecognizedProgrammes,
+)
+from vctrade.trade._schema import JsonSchema, period_problems
+from vctrade.trade._types.aeo import AEO, AEO_SCHEMA, build_aeo_credential
+from vctrade.trade._types.origin import (
+    ORIGIN,
+    ORIGIN_SCHEMA,
+    USMCA_CERTIFICATION_STATEMENT,
+    build_origin_credential,
+)
 
 __all__ = [
+    "TradeType",
+    "Builder",
+    "JsonSchema",
+    "register_trade_type",
+    "trade_types",
+    "get_trade_type",
+    "load_request",
+    "finish_credential",
+    "typed",
+    "with_address",
+    "period_problems",
+    "TRADE_CONTEXT",
+    "TRADE_VOCAB",
+    "AEO",
+    "AEO_SCHEMA",
+    "ORIGIN",
+    "ORIGIN_SCHEMA",
     "build_aeo_credential",
     "build_origin_credential",
-    "load_request",
-    "trade_problems",
-    "TRADE_CONTEXT",
-    "AEO_SCHEMA",
-    "ORIGIN_SCHEMA",
     "USMCA_CERTIFICATION_STATEMENT",
+    "Programme",
+    "RecognizedProgrammes",
+    "OriginProvenance",
+    "AEO_TYPES",
+    "ORIGIN_TYPES",
 ]

@@ -1,0 +1,198 @@
+"""A readable, terminal-sized rendering of any credential or presentation (``vctrade show``).
+
+It shows what a person checks first — who issued what about whom, when it
+is valid, the goods — and summarises the proofs. It does not verify: the
+output says so, and ``vctrade verify`` is the command that decides.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["render", "unwrap"]
+
+_SKIP_SUBJECT = {"type"}
+_GOODS_COLUMNS = (
+    ("hsCode", "HS code"),
+    ("description", "Description"),
+    ("countryOfOrigin", "Origin"),
+    ("originCriterion", "Crit."),
+    ("quantity", "Qty"),
+    ("unitCode", "Unit"),
+    ("unitPrice", "Unit price"),
+    ("currency", "Cur."),
+)
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [] if value is None else [value]
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def _address(value: dict[str, Any]) -> str:
+    parts = [value.get(k) for k in ("streetAddress", "addressLocality", "addressRegion", "postalCode", "addressCountry")]
+    return ", ".join(str(p) for p in parts if p)
+
+
+def _party(value: Any) -> str:
+    if not isinstance(value, dict):
+        return _scalar(value)
+    name = value.get("legalName") or value.get("name") or value.get("id") or "?"
+    details = [_address(value["address"])] if isinstance(value.get("address"), dict) else []
+    details += [str(value[k]) for k in ("jobTitle", "email", "phoneNumber") if value.get(k)]
+    if value.get("id") and value.get("id") != name:
+        details.append(str(value["id"]))
+    return f"{name} ({'; '.join(details)})" if details else str(name)
+
+
+def _table(rows: list[dict[str, Any]], indent: str) -> list[str]:
+    columns = [(key, title) for key, title in _GOODS_COLUMNS if any(key in row for row in rows)]
+    extra = sorted({k for row in rows for k in row} - {k for k, _ in _GOODS_COLUMNS} - {"type"})
+    columns += [(key, key) for key in extra]
+    header = ["#"] + [title for _, title in columns]
+    body = [[str(i + 1)] + [_scalar(row.get(key, "")) if not isinstance(row.get(key), dict) else _party(row[key]) for key, _ in columns] for i, row in enumerate(rows)]
+    widths = [min(48, max(len(line[c]) for line in [header, *body])) for c in range(len(header))]
+
+    def fmt(line: list[str]) -> str:
+        return indent + "  ".join(cell[:48].ljust(width) for cell, width in zip(line, widths)).rstrip()
+
+    return [fmt(header), *(fmt(line) for line in body)]
+
+
+def _fields(data: dict[str, Any], indent: str) -> list[str]:
+    lines: list[str] = []
+    keys = [k for k in data if k not in _SKIP_SUBJECT and k != "id"]
+    width = max((len(k) for k in keys), default=0)
+    for key in keys:
+        value = data[key]
+        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value) and key == "goods":
+            lines.append(f"{indent}{key} ({len(value)} lines):")
+            lines.extend(_table(value, indent + "  "))
+        elif isinstance(value, dict) and "addressCountry" in value:
+            lines.append(f"{indent}{key:<{width}}  {_address(value)}")
+        elif isinstance(value, dict) and ("legalName" in value or "name" in value):
+            lines.append(f"{indent}{key:<{width}}  {_party(value)}")
+        elif isinstance(value, dict):
+            lines.append(f"{indent}{key}:")
+            lines.extend(_fields(value, indent + "  "))
+        elif isinstance(value, list):
+            lines.append(f"{indent}{key:<{width}}  " + "; ".join(_party(v) for v in value))
+        else:
+            lines.append(f"{indent}{key:<{width}}  {_scalar(value)}")
+    return lines
+
+
+def _summary(document: dict[str, Any]) -> str | None:
+    types = _as_list(document.get("type"))
+    found = document.get("credentialSubject")
+    subject: dict[str, Any] = found if isinstance(found, dict) else {}
+    if "CertificateOfOrigin" in types or "USMCACertificationOfOrigin" in types:
+        certifier = subject.get("certifier", {})
+        who = certifier.get("name", "?") if isinstance(certifier, dict) else "?"
+        goods = len(_as_list(subject.get("goods")))
+        scope = f"invoice {subject['invoiceNumber']}" if subject.get("invoiceNumber") else "blanket period"
+        return (f"{subject.get('agreement', '?')} certificate of origin: {goods} good(s), {scope}; "
+                f"certified by the {subject.get('certifierRole', '?')} ({who})")
+    if "AEOCertificate" in types or "CTPATCertificate" in types:
+        level = subject.get("tier") or subject.get("aeoType") or ""
+        return (f"{subject.get('aeoProgramme', 'AEO')} {level} certification of "
+                f"{subject.get('legalName', subject.get('id', '?'))} ({subject.get('tradeRole', '?')})").replace("  ", " ")
+    return None
+
+
+def _issuer(document: dict[str, Any]) -> str:
+    issuer = document.get("issuer")
+    if isinstance(issuer, dict):
+        return f"{issuer.get('name', '')} ({issuer.get('id')})".strip() if issuer.get("name") else str(issuer.get("id"))
+    return _scalar(issuer)
+
+
+def _proofs(document: dict[str, Any], indent: str) -> list[str]:
+    lines = []
+    for proof in _as_list(document.get("proof")):
+        if not isinstance(proof, dict):
+            lines.append(f"{indent}(malformed proof)")
+            continue
+        suite = proof.get("cryptosuite") or proof.get("type")
+        lines.append(
+            f"{indent}{suite} by {proof.get('verificationMethod')} for {proof.get('proofPurpose')}, "
+            f"created {proof.get('created', '?')}" + (f", chained to {proof['previousProof']}" if proof.get("previousProof") else "")
+        )
+    return lines or [f"{indent}none (unsigned)"]
+
+
+def render(document: dict[str, Any], indent: str = "") -> str:
+    """The document as readable text (not a verification)."""
+    types = [t for t in _as_list(document.get("type")) if t not in ("VerifiableCredential", "VerifiablePresentation")]
+    is_presentation = "VerifiablePresentation" in _as_list(document.get("type"))
+    lines = [f"{indent}{'Presentation' if is_presentation else 'Credential'} {document.get('id', '(no id)')}"]
+    summary = _summary(document)
+    if summary:
+        lines.append(f"{indent}  {summary}")
+    head = [("type", ", ".join(map(str, types)) or "-")]
+    if document.get("name"):
+        head.append(("name", str(document["name"])))
+    if is_presentation:
+        head.append(("holder", _scalar(document.get("holder", "-"))))
+    else:
+        head.append(("issuer", _issuer(document)))
+    start = document.get("validFrom") or document.get("issuanceDate")
+    end = document.get("validUntil") or document.get("expirationDate")
+    if start or end:
+        head.append(("valid", f"{start or '…'} → {end or 'no end'}"))
+    for schema in _as_list(document.get("credentialSchema")):
+        head.append(("schema", str(schema.get("id") if isinstance(schema, dict) else schema)))
+    for status in _as_list(document.get("credentialStatus")):
+        if isinstance(status, dict):
+            head.append(("status", f"{status.get('statusPurpose', status.get('type'))}: "
+                                   f"{status.get('statusListCredential', '?')} index {status.get('statusListIndex', '?')}"))
+    width = max(len(k) for k, _ in head)
+    lines.extend(f"{indent}  {key:<{width}}  {value}" for key, value in head)
+    for subject in _as_list(document.get("credentialSubject")):
+        if isinstance(subject, dict):
+            lines.append(f"{indent}Subject {subject.get('id', '')}".rstrip())
+            lines.extend(_fields(subject, indent + "  "))
+    for credential in _as_list(document.get("verifiableCredential")):
+        if isinstance(credential, dict):
+            lines.append("")
+            lines.append(render(credential, indent + "  "))
+    lines.append(f"{indent}Proof")
+    lines.extend(_proofs(document, indent + "  "))
+    if not indent:
+        lines.append("(shown, not verified: run `vctrade verify` to check it)")
+    return "\n".join(lines)
+
+
+def unwrap(text: str) -> tuple[dict[str, Any], str]:
+    """The credential inside a JWT, SD-JWT (all presented disclosures applied) or COSE object, and its format.
+
+    Nothing is verified here: this is for reading.
+    """
+    from vctrade.jose import (
+        JWT_CLAIMS,
+        decode_cose,
+        decode_jws,
+        parse_sd_jwt,
+        reconstruct,
+    )
+    from vctrade.verification import Format, detect
+
+    detected = detect(text)
+    if detected.format is Format.COSE:
+        decoded = decode_cose(detected.value)
+        return decoded.payload, f"COSE {decoded.header.get('typ', '')}".strip()
+    if detected.format is Format.SD_JWT:
+        sd = parse_sd_jwt(detected.value)
+        document, used = reconstruct(sd)
+        return ({k: v for k, v in document.items() if k not in JWT_CLAIMS},
+                f"SD-JWT {sd.jws.header.get('typ', '')} with {len(used)} disclosure(s)")
+    decoded = decode_jws(str(detected.value))
+    payload = decoded.payload
+    if isinstance(payload.get("vc"), dict):
+        return payload["vc"], "VC 1.1 JWT"
+    return {k: v for k, v in payload.items() if k not in JWT_CLAIMS}, f"JWT {decoded.header.get('typ', '')}".strip()

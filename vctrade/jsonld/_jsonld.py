@@ -1,0 +1,352 @@
+"""Offline JSON-LD: a pinned document loader, safe expansion and bounded RDFC-1.0.
+
+* :class:`DocumentLoader` serves contexts only from vctrade's bundled
+  ``contexts/`` folder (each pinned by SHA-256, checked when first read) and
+  from documents the caller adds explicitly. It never touches the network; an
+  unknown URL raises :class:`~vctrade.errors.ContextError`.
+* :func:`expand_safe` is JSON-LD expansion that refuses to drop data: a term
+  the contexts do not define, or a type or id that is not an absolute IRI,
+  raises :class:`~vctrade.errors.JsonLdSafetyError` naming the term and where
+  it appears, instead of leaving it silently unsigned.
+* :func:`canonize` is RDFC-1.0 with a selectable internal hash (SHA-384 for
+  P-384 suites) and a work bound against "poison" datasets.
+
+Processed contexts are cached per loader, so verifying many credentials of
+one kind processes their contexts once.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import re
+import threading
+from collections.abc import Iterator, Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from cachetools import LRUCache
+from pyld import jsonld
+from pyld.canon import URDNA2015
+from pyld.context_resolver import ContextResolver
+
+from vctrade._plugins import load_plugins
+from vctrade.errors import (
+    CanonicalizationLimitError,
+    ContextError,
+    JsonLdSafetyError,
+)
+
+__all__ = ["DocumentLoader", "default_loader", "register_context", "expand_safe", "expanded_types", "canonize"]
+
+_ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
+
+
+def _bundled_contexts_dir() -> Path:
+    """The folder of bundled contexts: inside the installed package, or the source checkout's."""
+    packaged = Path(str(resources.files("vctrade"))) / "contexts"
+    if (packaged / "index.json").is_file():
+        return packaged
+    checkout = Path(__file__).resolve().parents[2] / "contexts"
+    if (checkout / "index.json").is_file():
+        return checkout
+    raise ContextError("vctrade's bundled contexts are missing (contexts/index.json not found)")
+
+
+class DocumentLoader:
+    """A JSON-LD document loader over pinned, local documents only.
+
+    ``extra`` maps context URLs to a JSON document (dict) or a path of a JSON
+    file; these are the caller's explicit additions and override nothing
+    silently: adding a URL that is bundled with other content is refused.
+    """
+
+    def __init__(self, extra: Mapping[str, dict[str, Any] | str | Path] | None = None) -> None:
+        self._dir = _bundled_contexts_dir()
+        with open(self._dir / "index.json", encoding="utf-8") as handle:
+            self._index: dict[str, dict[str, str]] = json.load(handle)
+        self._documents: dict[str, dict[str, Any]] = {}
+        self._lock = threading.Lock()
+        # pyld's resolved-context cache, private to this loader so that two loaders
+        # with different documents for one URL never see each other's contexts.
+        self.resolved_contexts: LRUCache = LRUCache(maxsize=256)
+        # expand_safe's memo: canonical JSON of a document -> its expansion (small: one verification's documents)
+        self.expansions: LRUCache = LRUCache(maxsize=32)
+        for url, document in (extra or {}).items():
+            self.add(url, document)
+
+    def add(self, url: str, document: dict[str, Any] | str | Path) -> None:
+        """Serve ``document`` (a dict, or the path of a JSON file) for context ``url``."""
+        if not isinstance(document, dict):
+            path = Path(document)
+            try:
+                document = json.loads(path.read_bytes())
+            except FileNotFoundError as exc:
+                raise ContextError(f"context file not found: {path}") from exc
+            except (OSError, ValueError) as exc:
+                raise ContextError(f"context file {path} is not JSON: {exc}") from exc
+        if not isinstance(document, dict) or "@context" not in document:
+            raise ContextError(f"the document for {url} is not a JSON-LD context (no '@context')")
+        if url in self._index and self._load_bundled(url) != document:
+            raise ContextError(f"{url} is a bundled context; refusing to replace it with other content")
+        with self._lock:
+            self._documents[url] = document
+
+    def knows(self, url: str) -> bool:
+        """Whether ``url`` can be served."""
+        return url in self._documents or url in self._index or url in _registered
+
+    def _load_bundled(self, url: str) -> dict[str, Any]:
+        entry = self._index[url]
+        data = (self._dir / entry["file"]).read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
+        if digest != entry["sha256"]:
+            raise ContextError(
+                f"bundled context {url} does not match its pinned sha256 "
+                f"(expected {entry['sha256'][:16]}…, got {digest[:16]}…): the installation is damaged"
+            )
+        return json.loads(data)
+
+    def document(self, url: str) -> dict[str, Any]:
+        """The JSON of context ``url`` (a copy the caller may keep)."""
+        with self._lock:
+            found = self._documents.get(url)
+            if found is None and url not in self._index:
+                load_plugins()  # a plug-in may ship this context
+                registered = _registered.get(url)
+                if registered is not None:
+                    found = self._documents[url] = registered
+            if found is None:
+                if url not in self._index:
+                    raise ContextError(
+                        f"unknown JSON-LD context {url}: it is not bundled and was not added "
+                        "(add it explicitly with --context URL=FILE); contexts are never fetched"
+                    )
+                found = self._documents[url] = self._load_bundled(url)
+        return copy.deepcopy(found)
+
+    def __call__(self, url: str, options: Any = None) -> dict[str, Any]:
+        """The pyld document-loader protocol."""
+        return {"contextUrl": None, "documentUrl": url, "document": self.document(url), "tag": "static"}
+
+    def pyld_options(self, **extra: Any) -> dict[str, Any]:
+        """Options that make pyld use this loader and its private context cache."""
+        return {
+            # No base IRI: pyld would otherwise resolve relative IRIs against http://example.org/base/
+            # and sign them as that; left relative, safe mode rejects them instead.
+            "base": None,
+            "documentLoader": self,
+            "contextResolver": ContextResolver(self.resolved_contexts, self),
+            **extra,
+        }
+
+
+_default: DocumentLoader | None = None
+# Contexts that plug-ins ship (a trade type's own vocabulary), by URL; never fetched, never replacing a bundled one.
+_registered: dict[str, dict[str, Any]] = {}
+
+
+def register_context(url: str, document: dict[str, Any]) -> None:
+    """Serve ``document`` for context ``url`` in every loader (for plug-ins that ship their own context).
+
+    Refused (ContextError) for a URL that is bundled or registered with other content.
+    """
+    if not isinstance(document, dict) or "@context" not in document:
+        raise ContextError(f"the document for {url} is not a JSON-LD context (no '@context')")
+    if url in _registered and _registered[url] != document:
+        raise ContextError(f"{url} is already registered with other content")
+    bundled = DocumentLoader()
+    if url in bundled._index and bundled.document(url) != document:
+        raise ContextError(f"{url} is a bundled context; refusing to replace it with other content")
+    _registered[url] = copy.deepcopy(document)
+
+
+def default_loader() -> DocumentLoader:
+    """The process-wide loader of bundled contexts (shared so its cache is shared)."""
+    global _default
+    if _default is None:
+        _default = DocumentLoader()
+    return _default
+
+
+def _paths_of_key(node: Any, key: str, path: str = "") -> Iterator[str]:
+    if isinstance(node, dict):
+        for name, value in node.items():
+            here = f"{path}.{name}" if path else name
+            if name == key:
+                yield here
+            if name != "@context":
+                yield from _paths_of_key(value, key, here)
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _paths_of_key(value, key, f"{path}[{index}]")
+
+
+def _unwrap_jsonld_error(exc: BaseException) -> BaseException:
+    """pyld wraps loader errors in JsonLdError chains; find ours if it is there."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ContextError):
+            return seen
+        details = getattr(seen, "details", None)
+        cause = details.get("cause") if isinstance(details, dict) else None
+        seen = cause if isinstance(cause, BaseException) else seen.__cause__
+    return exc
+
+
+def _describe_jsonld_error(exc: BaseException) -> str:
+    parts: list[str] = []
+    seen: BaseException | None = exc
+    while seen is not None and len(parts) < 4:
+        message = getattr(seen, "message", None) or str(seen).split("\n")[0]
+        if message and message not in parts:
+            parts.append(message)
+        details = getattr(seen, "details", None)
+        cause = details.get("cause") if isinstance(details, dict) else None
+        seen = cause if isinstance(cause, BaseException) else seen.__cause__
+    return ": ".join(parts)
+
+
+def _check_iris(node: Any, document: dict[str, Any]) -> None:
+    """Reject @type and @id values that did not become absolute IRIs (they would be dropped)."""
+    if isinstance(node, list):
+        for item in node:
+            _check_iris(item, document)
+        return
+    if not isinstance(node, dict):
+        return
+    for type_value in node.get("@type", []) if isinstance(node.get("@type"), list) else [node.get("@type")]:
+        if isinstance(type_value, str) and not (_ABSOLUTE_IRI.match(type_value) or type_value.startswith("_:")):
+            raise JsonLdSafetyError(
+                f"type {type_value!r} is not defined by the document's contexts, so it would not be signed"
+            )
+    node_id = node.get("@id")
+    if isinstance(node_id, str) and not (_ABSOLUTE_IRI.match(node_id) or node_id.startswith("_:")):
+        raise JsonLdSafetyError(f"id {node_id!r} is not an absolute IRI, so it would not be signed")
+    for key, value in node.items():
+        if key not in ("@type", "@id", "@value", "@context"):
+            _check_iris(value, document)
+
+
+def _run_pyld(operation: str, document: Any, loader: DocumentLoader, processor: Any, **options: Any) -> Any:
+    try:
+        return getattr(processor, operation)(document, loader.pyld_options(**options))
+    except jsonld.JsonLdError as exc:
+        cause = _unwrap_jsonld_error(exc)
+        if isinstance(cause, ContextError):
+            raise cause from None
+        raise JsonLdSafetyError(f"JSON-LD processing failed: {_describe_jsonld_error(exc)}") from None
+    except RecursionError:
+        raise JsonLdSafetyError("JSON-LD processing failed: the document is nested too deeply") from None
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
+        # pyld raises plain exceptions for some malformed input (a relative context URL, say): still the input's fault
+        raise JsonLdSafetyError(f"JSON-LD processing failed: {exc}") from None
+
+
+def expand_safe(document: dict[str, Any], loader: DocumentLoader | None = None) -> list[Any]:
+    """Expand ``document`` and fail if expansion would drop any of its data.
+
+    Results are memoized per loader by the document's canonical JSON, so the
+    verifier's JSON-LD check and the RDFC transform of the same document expand
+    it once. The caller gets its own copy.
+    """
+    loader = loader or default_loader()
+    try:
+        memo_key = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    except (TypeError, ValueError, RecursionError):
+        memo_key = None  # not plain JSON: expansion below reports what is wrong with it
+    if memo_key is not None:
+        with loader._lock:
+            cached = loader.expansions.get(memo_key)
+        if cached is not None:
+            return copy.deepcopy(cached)
+    expanded = _expand_safe(document, loader)
+    if memo_key is not None:
+        with loader._lock:
+            loader.expansions[memo_key] = copy.deepcopy(expanded)
+    return expanded
+
+
+def expanded_types(document: dict[str, Any], loader: DocumentLoader | None = None) -> frozenset[str]:
+    """The expanded type IRIs of the document's top-level node (raises as :func:`expand_safe` does)."""
+    found: set[str] = set()
+    for node in expand_safe(document, loader):
+        types = node.get("@type", []) if isinstance(node, dict) else []
+        found.update(t for t in (types if isinstance(types, list) else [types]) if isinstance(t, str))
+    return frozenset(found)
+
+
+def _expand_safe(document: dict[str, Any], loader: DocumentLoader) -> list[Any]:
+    dropped: list[str] = []
+
+    def on_dropped(term: Any) -> None:
+        dropped.append(str(term))
+
+    processor = jsonld.JsonLdProcessor(on_property_dropped=on_dropped)
+    expanded = _run_pyld("expand", document, loader, processor)
+    if dropped:
+        term = dropped[0]
+        where = ", ".join(list(_paths_of_key(document, term))[:3]) or "the document"
+        more = f" (and {len(set(dropped)) - 1} more)" if len(set(dropped)) > 1 else ""
+        raise JsonLdSafetyError(
+            f"term {term!r} at {where} is not defined by the document's @context, so it would not be "
+            f"signed{more}; define it in a context or remove it"
+        )
+    _check_iris(expanded, document)
+    return expanded
+
+
+class _ExpandedToRdf(jsonld.JsonLdProcessor):
+    """to_rdf over a document :func:`expand_safe` already expanded: skips pyld's second expansion."""
+
+    def expand(self, input_: Any, options: Any) -> Any:  # noqa: D102 (pyld hook)
+        return input_
+
+
+class _BoundedRDFC(URDNA2015):
+    """RDFC-1.0 with a selectable hash and a bound on deep iterations per blank node.
+
+    The bound follows the common "max work factor 1" rule: no blank node is
+    hashed by the N-degree algorithm more times than there are blank nodes.
+    """
+
+    def __init__(self, hash_name: str, max_work_factor: int) -> None:
+        super().__init__()
+        self._hash_name = hash_name
+        self._max_work_factor = max_work_factor
+        self._deep_iterations: dict[str, int] = {}
+        self._max_deep: int | None = None
+
+    def create_hash(self) -> Any:  # noqa: D102 (pyld hook)
+        return hashlib.new(self._hash_name)
+
+    def hash_n_degree_quads(self, id_: str, issuer: Any) -> Any:  # noqa: D102 (pyld hook)
+        if self._max_deep is None:
+            self._max_deep = max(1, len(self.blank_node_info)) ** self._max_work_factor
+        count = self._deep_iterations.get(id_, 0)
+        if count >= self._max_deep:
+            raise CanonicalizationLimitError(
+                "RDFC-1.0 canonicalization exceeded its work bound; the document's blank nodes "
+                "are too symmetric to canonicalize safely"
+            )
+        self._deep_iterations[id_] = count + 1
+        return super().hash_n_degree_quads(id_, issuer)
+
+
+def canonize(
+    document: dict[str, Any],
+    loader: DocumentLoader | None = None,
+    *,
+    hash_name: str = "sha256",
+    max_work_factor: int = 1,
+) -> str:
+    """RDFC-1.0 canonical N-Quads of ``document`` after safe expansion.
+
+    ``hash_name`` is the hash RDFC-1.0 uses internally (``sha384`` for P-384).
+    """
+    loader = loader or default_loader()
+    expanded = expand_safe(document, loader)
+    dataset = _run_pyld("to_rdf", expanded, loader, _ExpandedToRdf(), produceGeneralizedRdf=False)
+    return _BoundedRDFC(hash_name, max_work_factor).main(dataset, {"format": "application/n-quads"})

@@ -1,0 +1,166 @@
+"""The VC data model (2.0 and 1.1): version detection, structure rules and dates."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from vctrade.errors import InvalidDocument, SigningError
+
+__all__ = [
+    "VC_V2_CONTEXT",
+    "VC_V1_CONTEXT",
+    "data_model_version",
+    "parse_datetime",
+    "format_datetime",
+    "structure_problems",
+    "validity_problem",
+    "issuer_id",
+    "holder_id",
+    "with_signer",
+    "types_of",
+]
+
+VC_V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
+VC_V1_CONTEXT = "https://www.w3.org/2018/credentials/v1"
+
+_DATETIME = re.compile(
+    r"^(?P<date>-?\d{4,}-\d{2}-\d{2})T(?P<time>\d{2}:\d{2}:\d{2})(?P<frac>\.\d+)?(?P<tz>Z|z|[+-]\d{2}:\d{2})$"
+)
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:\S+$")
+
+
+def parse_datetime(value: Any) -> datetime:
+    """Parse an XML Schema dateTimeStamp (a timezone is required) into an aware UTC datetime."""
+    match = _DATETIME.match(value) if isinstance(value, str) else None
+    if match is None:
+        raise InvalidDocument(f"not a date-time with a timezone (e.g. 2026-01-31T12:00:00Z): {str(value)[:40]!r}")
+    frac = (match["frac"] or "")[:7]  # Python keeps microseconds: at most 6 digits after the dot
+    tz = "+00:00" if match["tz"] in ("Z", "z") else match["tz"]
+    try:
+        return datetime.fromisoformat(f"{match['date']}T{match['time']}{frac}{tz}").astimezone(timezone.utc)
+    except ValueError as exc:
+        raise InvalidDocument(f"not a valid date-time: {value!r} ({exc})") from exc
+
+
+def format_datetime(moment: datetime) -> str:
+    """Format an aware datetime as ``YYYY-MM-DDTHH:MM:SSZ`` (whole seconds, UTC)."""
+    if moment.tzinfo is None:
+        raise ValueError("datetime must be timezone-aware")
+    return moment.astimezone(timezone.utc).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def types_of(document: dict[str, Any]) -> list[str]:
+    """The document's ``type`` values that are strings."""
+    return [t for t in _as_list(document.get("type")) if isinstance(t, str)]
+
+
+def data_model_version(document: dict[str, Any]) -> str | None:
+    """``"2.0"`` or ``"1.1"`` from the first ``@context`` entry, or None if it is neither."""
+    first = _as_list(document.get("@context"))[0] if document.get("@context") else None
+    return {VC_V2_CONTEXT: "2.0", VC_V1_CONTEXT: "1.1"}.get(first) if isinstance(first, str) else None
+
+
+def issuer_id(document: dict[str, Any]) -> str | None:
+    """The issuer's identifier: the ``issuer`` string or its ``id``."""
+    issuer = document.get("issuer")
+    if isinstance(issuer, dict):
+        issuer = issuer.get("id")
+    return issuer if isinstance(issuer, str) else None
+
+
+def holder_id(document: dict[str, Any]) -> str | None:
+    """The holder's identifier: the ``holder`` string or its ``id``."""
+    holder = document.get("holder")
+    if isinstance(holder, dict):
+        holder = holder.get("id")
+    return holder if isinstance(holder, str) else None
+
+
+def _is_url(value: Any) -> bool:
+    return isinstance(value, str) and bool(_URL.match(value))
+
+
+def structure_problems(document: Any, *, kind: str = "VerifiableCredential") -> list[str]:
+    """Every data-model rule ``document`` breaks (empty when well formed)."""
+    if not isinstance(document, dict):
+        return ["the document must be a JSON object"]
+    problems: list[str] = []
+    contexts = document.get("@context")
+    version = data_model_version(document)
+    if contexts is None:
+        problems.append("@context is missing")
+    elif version is None:
+        problems.append(f"the first @context must be {VC_V2_CONTEXT} (VC 2.0) or {VC_V1_CONTEXT} (VC 1.1)")
+    elif not all(isinstance(c, (str, dict)) for c in _as_list(contexts)):
+        problems.append("@context entries must be URLs or objects")
+    if kind not in types_of(document):
+        problems.append(f"type must include {kind}")
+    if "id" in document and not _is_url(document["id"]):
+        problems.append("id must be a URL")
+    if kind == "VerifiableCredential":
+        issuer = document.get("issuer")
+        if issuer is None:
+            problems.append("issuer is missing")
+        elif not _is_url(issuer_id(document)):
+            problems.append("issuer must be a URL or an object whose id is a URL")
+        subject = document.get("credentialSubject")
+        subjects = _as_list(subject)
+        if subject is None or not subjects or not all(isinstance(s, dict) and s for s in subjects):
+            problems.append("credentialSubject must be a non-empty object or list of objects")
+        date_fields = ("validFrom", "validUntil") if version == "2.0" else ("issuanceDate", "expirationDate")
+        if version == "1.1" and "issuanceDate" not in document:
+            problems.append("issuanceDate is required in a VC 1.1 credential")
+        for name in date_fields:
+            if name in document:
+                try:
+                    parse_datetime(document[name])
+                except InvalidDocument as exc:
+                    problems.append(f"{name}: {exc}")
+        for status in _as_list(document.get("credentialStatus", [])):
+            if not isinstance(status, dict) or not isinstance(status.get("type"), str):
+                problems.append("credentialStatus entries must be objects with a type")
+    return problems
+
+
+def validity_problem(document: dict[str, Any], now: datetime, skew: timedelta) -> str | None:
+    """Why the credential is not valid at ``now`` (with ``skew`` tolerance), or None if it is."""
+    version = data_model_version(document)
+    start_name, end_name = ("validFrom", "validUntil") if version == "2.0" else ("issuanceDate", "expirationDate")
+    if start_name in document:
+        start = parse_datetime(document[start_name])
+        if now + skew < start:
+            return f"not valid yet: {start_name} is {document[start_name]}"
+    if end_name in document:
+        end = parse_datetime(document[end_name])
+        if now - skew > end:
+            return f"expired: {end_name} was {document[end_name]}"
+    if start_name in document and end_name in document:
+        if parse_datetime(document[end_name]) < parse_datetime(document[start_name]):
+            return f"{end_name} is before {start_name}"
+    return None
+
+
+def with_signer(document: dict[str, Any], signer: str, *, kind: str = "VerifiableCredential") -> dict[str, Any]:
+    """A shallow copy of ``document`` whose issuer (holder, for a presentation) is ``signer``.
+
+    A document that names no issuer gets the signer's DID; one that names
+    another is refused (:class:`~vctrade.errors.SigningError`): a key signs
+    only as the DID it belongs to.
+    """
+    role = "issuer" if kind == "VerifiableCredential" else "holder"
+    named = issuer_id(document) if role == "issuer" else holder_id(document)
+    if role not in document:
+        return {**document, role: signer}
+    if named != signer:
+        shown = named or document[role]
+        raise SigningError(
+            f"the {'credential' if role == 'issuer' else 'presentation'} names {role} {shown!r}, but the key "
+            f"belongs to {signer}; remove '{role}' to sign as this key, or sign with the {role}'s key"
+        )
+    return dict(document)

@@ -1,0 +1,8 @@
+"""``vctrade serve``: the W3C VC API over FastAPI — a thin shell over the library."""
+
+from __future__ import annotations
+
+from vctrade.service._app import create_app, http_status
+from vctrade.service._config import IssuerConfig, ServiceConfig
+
+__all__ = ["ServiceConfig", "IssuerConfig", "create_app", "http_status"]

@@ -1,0 +1,149 @@
+"""The service configuration: issuers, keys, tokens, limits — read from TOML, checked before serving.
+
+The configuration (TOML)::
+
+    [server]
+    host = "127.0.0.1"
+    port = 8080
+    max_body_bytes = 1048576
+    registry = "registry.sqlite"       # optional: status entries for issued credentials
+    status_site = "site"               # where published status lists are written and served from
+    policy = "policy.toml"             # optional: applied to every verification
+    allow_private_hosts = false
+
+    [auth]
+    tokens = ["env:VCTRADE_API_TOKEN"] # literal tokens, or env:NAME
+
+    [auth.oauth2]                      # optional
+    issuer = "https://auth.example"
+    audience = "vctrade"
+    jwks = "auth-jwks.json"
+
+    [[issuer]]
+    name = "eddsa-rdfc-2022"           # /issuers/{name}/credentials/issue, or options.issuer
+    key = "keys/issuer.jwk"
+    suite = "eddsa-rdfc-2022"          # or format = "jose" / "sd-jwt"
+    did = "did:web:issuer.example"     # optional: sign as this did:web (the service serves its document)
+    default = true
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from vctrade._http import FetchPolicy
+from vctrade._keys import Key
+from vctrade.errors import ConfigError, VctradeError
+from vctrade.trust import TrustPolicy
+
+__all__ = ["ServiceConfig", "IssuerConfig"]
+
+
+@dataclass(frozen=True)
+class IssuerConfig:
+    """One issuer the service signs for."""
+
+    name: str
+    key: Key
+    suite: str | None = None
+    format: str = "di"
+    did: str | None = None
+
+    @property
+    def verification_method(self) -> str:
+        """The DID URL that signs: the did:web's ``#key-1`` style id, or the key's did:key method."""
+        return f"{self.did}#{self.name}" if self.did else self.key.did_key_verification_method
+
+
+@dataclass
+class ServiceConfig:
+    """Everything the service needs, from TOML (paths relative to the config file)."""
+
+    issuers: dict[str, IssuerConfig]
+    default_issuer: str | None
+    tokens: tuple[str, ...] = ()
+    oauth2: dict[str, Any] | None = None
+    oauth2_keys: tuple[Key, ...] = ()
+    host: str = "127.0.0.1"
+    port: int = 8080
+    max_body_bytes: int = 1_048_576
+    registry_path: Path | None = None
+    status_site: Path | None = None
+    policy: TrustPolicy | None = None
+    fetch: FetchPolicy = field(default_factory=FetchPolicy)
+
+    @classmethod
+    def load(cls, path: str | Path) -> ServiceConfig:
+        """Read and check a service configuration file."""
+        path = Path(path)
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"configuration file not found: {path}") from None
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"cannot read {path}: {exc}") from None
+        return cls.from_dict(data, path.parent)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], base: Path) -> ServiceConfig:
+        """Build from parsed TOML; ``base`` resolves relative paths."""
+        unknown = set(data) - {"server", "auth", "issuer"}
+        if unknown:
+            raise ConfigError(f"unknown configuration section(s): {', '.join(sorted(unknown))}")
+        server, auth = data.get("server", {}), data.get("auth", {})
+        issuers: dict[str, IssuerConfig] = {}
+        default = None
+        for entry in data.get("issuer", []):
+            try:
+                name, key_file = entry["name"], base / entry["key"]
+            except (KeyError, TypeError):
+                raise ConfigError("every [[issuer]] needs name and key") from None
+            fmt = entry.get("format", "di")
+            if fmt not in ("di", "jose"):
+                raise ConfigError(f"issuer {name}: format must be di or jose")
+            key = Key.load(key_file, os.environ.get("VCTRADE_KEY_PASSPHRASE"))
+            issuers[name] = IssuerConfig(name, key, entry.get("suite"), fmt, entry.get("did"))
+            if entry.get("default"):
+                default = name
+        tokens = tuple(_secret(t) for t in auth.get("tokens", []))
+        oauth2 = auth.get("oauth2")
+        keys: tuple[Key, ...] = ()
+        if oauth2 is not None:
+            if not {"issuer", "audience", "jwks"} <= set(oauth2):
+                raise ConfigError("[auth.oauth2] needs issuer, audience and jwks")
+            try:
+                jwks = json.loads((base / oauth2["jwks"]).read_text(encoding="utf-8"))
+                keys = tuple(Key.from_jwk(k) for k in jwks["keys"])
+            except (OSError, ValueError, KeyError, VctradeError) as exc:
+                raise ConfigError(f"cannot read the OAuth2 JWKS: {exc}") from None
+        policy = TrustPolicy.from_toml(base / server["policy"]) if server.get("policy") else None
+        return cls(
+            issuers=issuers,
+            default_issuer=default or (next(iter(issuers)) if len(issuers) == 1 else None),
+            tokens=tokens,
+            oauth2=oauth2,
+            oauth2_keys=keys,
+            host=str(server.get("host", "127.0.0.1")),
+            port=int(server.get("port", 8080)),
+            max_body_bytes=int(server.get("max_body_bytes", 1_048_576)),
+            registry_path=base / server["registry"] if server.get("registry") else None,
+            status_site=base / server["status_site"] if server.get("status_site") else None,
+            policy=policy,
+            fetch=FetchPolicy(allow_private_hosts=bool(server.get("allow_private_hosts", False))),
+        )
+
+
+def _secret(value: Any) -> str:
+    if not isinstance(value, str) or not value:
+        raise ConfigError("[auth] tokens must be non-empty strings")
+    if value.startswith("env:"):
+        secret = os.environ.get(value[4:], "")
+        if not secret:
+            raise ConfigError(f"[auth] token {value}: the environment variable is not set")
+        return secret
+    return value

@@ -1,0 +1,99 @@
+"""JSON Schema (2020-12) validation for trade types, with one readable sentence per violation.
+
+jsonschema is imported, and a schema compiled, the first time a credential of
+that type is judged: verifying a credential of another type never loads it.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+
+from vctrade.errors import InvalidDocument
+from vctrade.model._credentials import parse_datetime
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
+
+__all__ = ["JsonSchema", "bundled_schema", "period_problems", "add_months"]
+
+
+class JsonSchema:
+    """A JSON Schema known by its ``$id``, loaded and compiled on first use."""
+
+    def __init__(self, schema_id: str, load: Callable[[], dict[str, Any]]) -> None:
+        self.id = schema_id
+        self._load = load
+        self._validator: Draft202012Validator | None = None
+        self._lock = threading.Lock()
+
+    def _compiled(self) -> Draft202012Validator:
+        with self._lock:
+            if self._validator is None:
+                from jsonschema import Draft202012Validator
+
+                schema = self._load()
+                Draft202012Validator.check_schema(schema)
+                self._validator = Draft202012Validator(schema)
+            return self._validator
+
+    def problems(self, credential: dict[str, Any]) -> list[str]:
+        """Every violation, each naming the field and the rule (empty when the credential conforms)."""
+        errors = sorted(self._compiled().iter_errors(credential), key=lambda e: list(map(str, e.absolute_path)))
+        return [_describe(error) for error in errors]
+
+
+def bundled_schema(schema_id: str, file_name: str) -> JsonSchema:
+    """A schema shipped in ``vctrade/trade/schemas/``."""
+    return JsonSchema(schema_id, lambda: json.loads(
+        (resources.files("vctrade.trade") / "schemas" / file_name).read_text(encoding="utf-8")))
+
+
+def _path(error: ValidationError) -> str:
+    parts = ""
+    for part in error.absolute_path:
+        parts += f"[{part}]" if isinstance(part, int) else (f".{part}" if parts else str(part))
+    return parts or "the credential"
+
+
+def _describe(error: ValidationError) -> str:
+    """One readable sentence per schema violation, naming the field and the rule."""
+    where = _path(error)
+    rule = error.schema.get("description") if isinstance(error.schema, dict) else None
+    if error.validator == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else error.message
+        return f"{where}: '{missing}' is required" if where != "the credential" else f"'{missing}' is required"
+    if error.validator == "additionalProperties":
+        return f"{where}: {error.message.replace('Additional properties', 'fields')}"
+    if error.validator in ("pattern", "enum", "const", "contains", "anyOf") and rule:
+        return f"{where}: {error.instance!r} is not {rule}" if not isinstance(error.instance, (dict, list)) else f"{where} must be {rule}"
+    if error.validator == "enum":
+        return f"{where}: {error.instance!r} is not one of {', '.join(map(str, error.validator_value))}"
+    return f"{where}: {error.message}"
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    """``moment`` plus calendar months (the day clamped to the month's length)."""
+    month = moment.month - 1 + months
+    year, month = moment.year + month // 12, month % 12 + 1
+    leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+    day = min(moment.day, [31, 29 if leap else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1])
+    return moment.replace(year=year, month=month, day=day)
+
+
+def period_problems(credential: dict[str, Any]) -> list[str]:
+    """validFrom/validUntil that do not parse, or end before they start."""
+    start, end = credential.get("validFrom"), credential.get("validUntil")
+    try:
+        start_at = parse_datetime(start) if start is not None else None
+        end_at = parse_datetime(end) if end is not None else None
+    except InvalidDocument as exc:
+        return [str(exc)]
+    if start_at and end_at and end_at <= start_at:
+        return ["validUntil must be after validFrom"]
+    return []
