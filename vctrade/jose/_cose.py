@@ -15,8 +15,6 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-import cbor2
-
 from vctrade._keys import Key
 from vctrade.errors import InvalidDocument, SigningError
 from vctrade.jose._jws import ALGORITHMS, DecodedJws
@@ -48,11 +46,15 @@ def _raw(data: bytes) -> bytes:
 
 
 def _sig_structure(protected: bytes, payload: bytes) -> bytes:
+    import cbor2  # COSE is read and written only when a COSE document is at hand
+
     return cbor2.dumps(["Signature1", protected, b"", payload])
 
 
 def decode_cose(data: bytes) -> DecodedJws:
     """Decode a COSE_Sign1 into the JWS-shaped view the verifier checks."""
+    import cbor2
+
     try:
         message = cbor2.loads(_raw(data))
         if not isinstance(message, cbor2.CBORTag) or message.tag != 18:
@@ -88,6 +90,8 @@ def decode_cose(data: bytes) -> DecodedJws:
 
 def sign_cose(document: dict[str, Any], key: Key, *, verification_method: str, kind: str = "vc") -> bytes:
     """A COSE_Sign1 of ``document`` (``kind`` vc or vp) signed with ``key``."""
+    import cbor2
+
     if key.jose_alg not in ALGORITHMS:
         raise SigningError(f"{key.key_type} keys cannot sign COSE here")
     signer = verification_method.split("#", 1)[0]

@@ -71,9 +71,9 @@ class DocumentLoader:
         self._lock = threading.Lock()
         # pyld's resolved-context cache, private to this loader so that two loaders
         # with different documents for one URL never see each other's contexts.
-        self.resolved_contexts: LRUCache = LRUCache(maxsize=256)
+        self.resolved_contexts: LRUCache[str, Any] = LRUCache(maxsize=256)
         # expand_safe's memo: canonical JSON of a document -> its expansion (small: one verification's documents)
-        self.expansions: LRUCache = LRUCache(maxsize=32)
+        self.expansions: LRUCache[str, list[Any]] = LRUCache(maxsize=32)
         for url, document in (extra or {}).items():
             self.add(url, document)
 
@@ -107,7 +107,8 @@ class DocumentLoader:
                 f"bundled context {url} does not match its pinned sha256 "
                 f"(expected {entry['sha256'][:16]}…, got {digest[:16]}…): the installation is damaged"
             )
-        return json.loads(data)
+        document: dict[str, Any] = json.loads(data)
+        return document
 
     def document(self, url: str) -> dict[str, Any]:
         """The JSON of context ``url`` (a copy the caller may keep)."""
@@ -285,7 +286,7 @@ def _expand_safe(document: dict[str, Any], loader: DocumentLoader) -> list[Any]:
         dropped.append(str(term))
 
     processor = jsonld.JsonLdProcessor(on_property_dropped=on_dropped)
-    expanded = _run_pyld("expand", document, loader, processor)
+    expanded: list[Any] = _run_pyld("expand", document, loader, processor)
     if dropped:
         term = dropped[0]
         where = ", ".join(list(_paths_of_key(document, term))[:3]) or "the document"
@@ -298,14 +299,14 @@ def _expand_safe(document: dict[str, Any], loader: DocumentLoader) -> list[Any]:
     return expanded
 
 
-class _ExpandedToRdf(jsonld.JsonLdProcessor):
+class _ExpandedToRdf(jsonld.JsonLdProcessor):  # type: ignore[misc]  # pyld is untyped
     """to_rdf over a document :func:`expand_safe` already expanded: skips pyld's second expansion."""
 
     def expand(self, input_: Any, options: Any) -> Any:  # noqa: D102 (pyld hook)
         return input_
 
 
-class _BoundedRDFC(URDNA2015):
+class _BoundedRDFC(URDNA2015):  # type: ignore[misc]  # pyld is untyped
     """RDFC-1.0 with a selectable hash and a bound on deep iterations per blank node.
 
     The bound follows the common "max work factor 1" rule: no blank node is
@@ -349,4 +350,5 @@ def canonize(
     loader = loader or default_loader()
     expanded = expand_safe(document, loader)
     dataset = _run_pyld("to_rdf", expanded, loader, _ExpandedToRdf(), produceGeneralizedRdf=False)
-    return _BoundedRDFC(hash_name, max_work_factor).main(dataset, {"format": "application/n-quads"})
+    canonical: str = _BoundedRDFC(hash_name, max_work_factor).main(dataset, {"format": "application/n-quads"})
+    return canonical

@@ -295,7 +295,8 @@ class Registry:
             if not known:
                 raise RegistryNotFound(f"no credential {credential_id} in the registry {self.path}")
             raise RegistryNotFound(f"{credential_id} has no {purpose} status entry (it was issued without a {purpose} list)")
-        return row
+        list_id, url, index, status = row
+        return int(list_id), str(url), int(index), int(status)
 
     def _set(self, credential_id: str, purpose: str, value: int, action: str, reason: str | None) -> None:
         with self._write() as db:

@@ -72,7 +72,7 @@ def _describe(error: ValidationError) -> str:
         return f"{where}: {error.message.replace('Additional properties', 'fields')}"
     if error.validator in ("pattern", "enum", "const", "contains", "anyOf") and rule:
         return f"{where}: {error.instance!r} is not {rule}" if not isinstance(error.instance, (dict, list)) else f"{where} must be {rule}"
-    if error.validator == "enum":
+    if error.validator == "enum" and isinstance(error.validator_value, list):
         return f"{where}: {error.instance!r} is not one of {', '.join(map(str, error.validator_value))}"
     return f"{where}: {error.message}"
 

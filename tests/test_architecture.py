@@ -1,0 +1,168 @@
+"""The architecture holds: no import cycle, a generic core that never imports trade, private implementation modules."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "vctrade"
+CORE = ("model", "jsonld", "di", "jose", "verification", "did", "status", "trust")
+PUBLIC_MODULES = {"__init__.py", "__main__.py", "errors.py", "cli.py"}
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _modules() -> dict[str, Path]:
+    return {_module_name(path): path for path in PACKAGE.rglob("*.py")}
+
+
+def _is_type_checking(node: ast.If) -> bool:
+    return isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"
+
+
+def _imports(path: Path, *, module_level: bool) -> set[str]:
+    """The vctrade modules ``path`` imports (at module level only, or anywhere), skipping TYPE_CHECKING blocks."""
+    found: set[str] = set()
+
+    def visit(nodes: list[ast.stmt]) -> None:
+        for node in nodes:
+            if isinstance(node, ast.If) and _is_type_checking(node):
+                continue
+            if isinstance(node, ast.Import):
+                found.update(alias.name for alias in node.names if alias.name.startswith("vctrade"))
+            elif isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("vctrade"):
+                assert node.level == 0, f"{path}: relative import"
+                found.add(node.module)
+                found.update(f"{node.module}.{alias.name}" for alias in node.names)  # submodules imported by name
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and module_level:
+                continue
+            for field in ("body", "orelse", "finalbody", "handlers"):
+                children = getattr(node, field, None)
+                if isinstance(children, list):
+                    visit([c for c in children if isinstance(c, ast.stmt)] +
+                          [s for h in children if isinstance(h, ast.ExceptHandler) for s in h.body])
+
+    visit(ast.parse(path.read_text(encoding="utf-8")).body)
+    return found
+
+
+def _graph() -> dict[str, set[str]]:
+    """module -> modules it imports at import time (a dotted import also runs each enclosing package)."""
+    modules = _modules()
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        edges: set[str] = set()
+        for target in _imports(path, module_level=True):
+            parts = target.split(".")
+            for depth in range(2, len(parts) + 1):
+                prefix = ".".join(parts[:depth])
+                # A module inside a package that imports the package's own __init__ is the normal package pattern.
+                if prefix in modules and prefix != name and not name.startswith(prefix + "."):
+                    edges.add(prefix)
+        graph[name] = edges
+    return graph
+
+
+def _find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """A cycle in ``graph`` (as the list of its nodes, first repeated last), or None."""
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def walk(node: str) -> list[str] | None:
+        state[node] = 1
+        stack.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                return stack[stack.index(nxt):] + [nxt]
+            if nxt not in state:
+                found = walk(nxt)
+                if found:
+                    return found
+        stack.pop()
+        state[node] = 2
+        return None
+
+    for node in sorted(graph):
+        if node not in state:
+            found = walk(node)
+            if found:
+                return found
+    return None
+
+
+def test_the_import_graph_has_no_cycle() -> None:
+    graph = _graph()
+    assert len(graph) > 40 and graph["vctrade.verification._pipeline"]  # the walk found the package and its imports
+    cycle = _find_cycle(graph)
+    assert cycle is None, "import cycle: " + " -> ".join(cycle or [])
+
+
+def test_the_cycle_check_finds_cycles() -> None:
+    assert _find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert _find_cycle({"a": {"b", "c"}, "b": {"c"}, "c": set()}) is None
+    # The old layout's verify <-> verify_jose pair would be caught:
+    assert _find_cycle({"vctrade.verify": {"vctrade.verify_jose"}, "vctrade.verify_jose": {"vctrade.verify"}})
+
+
+def test_the_generic_core_never_imports_trade() -> None:
+    """Trade registers with the core; the core asks registries and never names the trade package."""
+    offenders = sorted(
+        f"{name} imports {target}"
+        for name, path in _modules().items()
+        if name.split(".")[1:2] and name.split(".")[1] in CORE
+        for target in _imports(path, module_level=False)
+        if target == "vctrade.trade" or target.startswith("vctrade.trade.")
+    )
+    assert offenders == []
+
+
+def test_implementation_modules_are_private() -> None:
+    """Every module is private (its name or a parent's starts with '_') except the API, the errors and the CLI."""
+    public = []
+    for path in PACKAGE.rglob("*.py"):
+        relative = path.relative_to(PACKAGE)
+        if relative.name in PUBLIC_MODULES:
+            continue
+        if not any(part.startswith("_") for part in relative.parts):
+            public.append(str(relative))
+    assert public == []
+
+
+def test_every_package_declares_its_api() -> None:
+    for path in PACKAGE.rglob("__init__.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        relative = path.relative_to(PACKAGE)
+        if any(part.startswith("_") for part in relative.parts[:-1]):
+            continue  # a private package (suites, DID methods, trade types) only registers its modules
+        names = [t.id for node in tree.body if isinstance(node, ast.Assign) for t in node.targets if isinstance(t, ast.Name)]
+        assert "__all__" in names, f"{relative} has no __all__"
+
+
+def test_vctrade_ships_py_typed() -> None:
+    assert (PACKAGE / "py.typed").is_file()
+
+
+def _imported_by(code: str) -> set[str]:
+    out = subprocess.run([sys.executable, "-c", f"{code}\nimport sys; print('\\n'.join(sys.modules))"],
+                         capture_output=True, text=True, check=True).stdout
+    return set(out.split())
+
+
+def test_start_up_imports_only_what_the_command_needs() -> None:
+    """`vctrade --version` and a did:key verification load no HTTP, web, schema or rich machinery."""
+    heavy = {"httpx", "fastapi", "uvicorn", "jsonschema", "rich.progress", "sqlite3", "yaml", "cbor2"}
+    version = _imported_by("import vctrade.cli")
+    assert not heavy & version and "pyld" not in version and "cryptography" not in version
+    verifying = _imported_by(
+        "import vctrade\n"
+        "key = vctrade.Key.generate('Ed25519')\n"
+        "c = {'@context': ['https://www.w3.org/ns/credentials/v2', 'https://www.w3.org/ns/credentials/examples/v2'],"
+        " 'type': ['VerifiableCredential', 'ExampleCredential'], 'credentialSubject': {'id': 'did:example:1'}}\n"
+        "assert vctrade.verify(vctrade.sign(c, key)).verified"
+    )
+    assert not heavy & verifying, heavy & verifying
