@@ -11,7 +11,7 @@ from vctrade.di._engine import add_proof, proofs_of
 from vctrade.di._registry import default_suite_for, get_suite
 from vctrade.di._suite import Cryptosuite, RdfcTransform
 from vctrade.errors import InvalidDocument, SigningError
-from vctrade.jsonld._jsonld import DocumentLoader, default_loader, expand_safe
+from vctrade.jsonld._jsonld import DocumentLoader, check_terms, default_loader
 from vctrade.model._credentials import (
     data_model_version,
     structure_problems,
@@ -77,7 +77,7 @@ def sign(
     if not isinstance(chosen, RdfcTransform):
         # JCS never expands the document, so check here that JSON-LD would keep every term;
         # RDFC canonicalization does this same safe expansion itself.
-        expand_safe(document, loader)
+        check_terms(document, loader)
     return add_proof(
         document,
         key,

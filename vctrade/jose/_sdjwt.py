@@ -24,7 +24,7 @@ from vctrade._encoding import b64url_decode, b64url_encode
 from vctrade._keys import Key
 from vctrade.errors import EncodingError, InputError, InvalidDocument, SigningError
 from vctrade.jose._jws import DecodedJws, decode_jws, encode_jws, strict_json
-from vctrade.jsonld._jsonld import DocumentLoader, default_loader, expand_safe
+from vctrade.jsonld._jsonld import DocumentLoader, check_terms, default_loader
 from vctrade.model._credentials import structure_problems, with_signer
 
 __all__ = ["issue", "disclose", "parse_sd_jwt", "reconstruct", "SdJwt", "JWT_CLAIMS", "sd_hash"]
@@ -91,7 +91,7 @@ def issue(
     problems = structure_problems(document, kind=kind)
     if problems:
         raise InvalidDocument(f"not a valid {'credential' if role == 'issuer' else 'presentation'}: " + "; ".join(problems))
-    expand_safe(document, loader or default_loader())
+    check_terms(document, loader or default_loader())
     payload = copy.deepcopy(document)
     disclosures = []
     # Deepest first, so that a nested claim is hidden before its parent (if both are disclosable).

@@ -5,10 +5,11 @@ from __future__ import annotations
 from vctrade.jsonld._jsonld import (
     DocumentLoader,
     canonize,
+    check_terms,
     default_loader,
     expand_safe,
     expanded_types,
     register_context,
 )
 
-__all__ = ["DocumentLoader", "default_loader", "register_context", "expand_safe", "expanded_types", "canonize"]
+__all__ = ["DocumentLoader", "default_loader", "register_context", "expand_safe", "check_terms", "expanded_types", "canonize"]

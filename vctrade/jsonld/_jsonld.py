@@ -39,7 +39,7 @@ from vctrade.errors import (
     JsonLdSafetyError,
 )
 
-__all__ = ["DocumentLoader", "default_loader", "register_context", "expand_safe", "expanded_types", "canonize"]
+__all__ = ["DocumentLoader", "default_loader", "register_context", "expand_safe", "check_terms", "expanded_types", "canonize"]
 
 _ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 
@@ -253,7 +253,11 @@ def expand_safe(document: dict[str, Any], loader: DocumentLoader | None = None) 
     verifier's JSON-LD check and the RDFC transform of the same document expand
     it once. The caller gets its own copy.
     """
-    loader = loader or default_loader()
+    return copy.deepcopy(_memoized_expansion(document, loader or default_loader()))
+
+
+def _memoized_expansion(document: dict[str, Any], loader: DocumentLoader) -> list[Any]:
+    """The memo's own expansion of ``document`` (callers that keep or change it take a copy)."""
     try:
         memo_key = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     except (TypeError, ValueError, RecursionError):
@@ -262,18 +266,23 @@ def expand_safe(document: dict[str, Any], loader: DocumentLoader | None = None) 
         with loader._lock:
             cached = loader.expansions.get(memo_key)
         if cached is not None:
-            return copy.deepcopy(cached)
+            return cached
     expanded = _expand_safe(document, loader)
     if memo_key is not None:
         with loader._lock:
-            loader.expansions[memo_key] = copy.deepcopy(expanded)
+            loader.expansions[memo_key] = expanded
     return expanded
+
+
+def check_terms(document: dict[str, Any], loader: DocumentLoader | None = None) -> None:
+    """Raise as :func:`expand_safe` does unless every term of ``document`` is defined (memoized, nothing copied)."""
+    _memoized_expansion(document, loader or default_loader())
 
 
 def expanded_types(document: dict[str, Any], loader: DocumentLoader | None = None) -> frozenset[str]:
     """The expanded type IRIs of the document's top-level node (raises as :func:`expand_safe` does)."""
     found: set[str] = set()
-    for node in expand_safe(document, loader):
+    for node in _memoized_expansion(document, loader or default_loader()):
         types = node.get("@type", []) if isinstance(node, dict) else []
         found.update(t for t in (types if isinstance(types, list) else [types]) if isinstance(t, str))
     return frozenset(found)

@@ -14,17 +14,10 @@ and ``[provenance]``). Policies load from TOML::
     types = ["CTPATCertificate"]
     dids = ["did:web:cbp.example"]
 
-    [[programme]]                   # AEO programmes this policy accepts, and on what basis
-    name = "MX-OEA"
-    authority = "did:web:anam.example"
-    country = "MX"
-    basis = "U.S.–Mexico MRA (2014)"
-
-    [presentation]
+    [presentation]                  # a presentation (or the credentials given) must carry these types
     required_types = ["CertificateOfOrigin", "AEOCertificate"]
 
-    [provenance]
-    origin_requires_aeo = true      # a certificate of origin's certifier must hold a recognized, valid AEO
+    # ... and the sections plug-ins registered (see vctrade/trade/_rules.py)
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from typing import Any
 
 from vctrade._result import ERROR, FAILED, PASSED, Check, VerificationResult
 from vctrade.errors import ContextError, InputError
-from vctrade.jsonld._jsonld import DocumentLoader, expand_safe, expanded_types
+from vctrade.jsonld._jsonld import DocumentLoader, check_terms, expanded_types
 from vctrade.model._credentials import (
     data_model_version,
     structure_problems,
@@ -55,7 +55,7 @@ def jsonld_check(parts: Iterable[dict[str, Any]], loader: DocumentLoader) -> Che
     """
     try:
         for part in parts:
-            expand_safe(part, loader)
+            check_terms(part, loader)
     except ContextError as exc:
         return Check("json-ld", ERROR, exc.code, str(exc))
     except InputError as exc:
@@ -84,14 +84,16 @@ def validity_check(document: dict[str, Any], context: VerifyContext) -> Check:
     return Check("validity-period", PASSED, "within_validity_period", f"valid at {context.now.isoformat()}")
 
 
-def schema_check(document: dict[str, Any], loader: DocumentLoader) -> Check | None:
+def schema_check(document: dict[str, Any], signed: dict[str, Any], loader: DocumentLoader) -> Check | None:
     """The registered schemas and rules that govern the document's expanded types or its ``credentialSchema``.
 
-    None when none applies. A ``credentialSchema`` nobody registered cannot be
-    checked (schemas are never fetched): an ``error`` check, never a pass.
+    The types are read from ``signed`` (the signed JSON-LD, which the json-ld
+    check has already expanded). None when no schema applies. A
+    ``credentialSchema`` nobody registered cannot be checked (schemas are never
+    fetched): an ``error`` check, never a pass.
     """
     try:
-        ids = schemas_for_types(expanded_types(document, loader))
+        ids = schemas_for_types(expanded_types(signed, loader))
     except InputError:
         ids = []  # the json-ld check has already failed (or could not decide) on these types
     declared = document.get("credentialSchema", [])

@@ -49,7 +49,7 @@ def verify_opened_credential(opened: Opened, context: VerifyContext, request: Re
     issuer = issuer_id(document)
     checks.append(binding_check("issuer", issuer, secured))
     checks.append(validity_check(document, context))
-    schema = schema_check(document, context.loader)
+    schema = schema_check(document, opened.signed_jsonld[0], context.loader)
     if schema is not None:
         checks.append(schema)
 
