@@ -19,6 +19,7 @@ from vctrade.jose._jws import (
     sign_legacy_jwt,
     sign_vc_jwt,
     sign_vp_jwt,
+    verify_jws_signature,
 )
 from vctrade.jose._sdjwt import (
     JWT_CLAIMS,
@@ -42,6 +43,7 @@ __all__ = [
     "sign_vc_jwt",
     "sign_vp_jwt",
     "sign_legacy_jwt",
+    "verify_jws_signature",
     "issue_sd_jwt",
     "disclose",
     "parse_sd_jwt",

@@ -1,10 +1,14 @@
 """JOSE: compact JWS for credentials (VC-JOSE-COSE ``vc+jwt`` / ``vp+jwt``) and legacy VC 1.1 JWTs.
 
-The signature is the key's raw signature (Ed25519, or ECDSA ``r || s``), which
-is exactly what JWS wants. Verification is fail-closed: an allow-list of
-algorithms (EdDSA, ES256, ES384, ES512, ES256K — never ``none``, never HMAC), the
-algorithm must fit the key, ``crit`` headers are refused (vctrade understands
-none), and the key comes from the issuer's (or holder's) own DID document.
+jwcrypto makes and checks the signatures (Ed25519, or ECDSA ``r || s``, as JWS
+wants), always *behind* vctrade's own checks and never with its defaults: the
+token is parsed strictly here first (duplicate members, NaN refused), then
+verification is fail-closed: an allow-list of algorithms (EdDSA, ES256, ES384,
+ES512, ES256K — never ``none``, never HMAC, never RSA), the algorithm must fit
+the key, ``crit`` headers are refused (vctrade understands none), the key comes
+from the issuer's (or holder's) own DID document, and only then does jwcrypto
+verify, with that one ``alg`` passed explicitly and allowed alone. jwcrypto is
+imported lazily, when a JWS is signed or verified.
 """
 
 from __future__ import annotations
@@ -45,21 +49,29 @@ __all__ = [
     "check_jws",
     "media_type",
     "strict_json",
+    "verify_jws_signature",
 ]
 
 # alg -> the key type it needs: the allow-list
 ALGORITHMS = {"EdDSA": "Ed25519", "ES256": "P-256", "ES384": "P-384", "ES512": "P-521", "ES256K": "secp256k1"}
+# alg -> the exact length of its JWS signature (Ed25519, or ECDSA r || s): jwcrypto does not check it.
+_SIGNATURE_LENGTHS = {"EdDSA": 64, "ES256": 64, "ES384": 96, "ES512": 132, "ES256K": 64}
 
 
 @dataclass(frozen=True)
 class DecodedJws:
-    """A compact JWS, split and decoded (not yet verified)."""
+    """A compact JWS, split and decoded (not yet verified); a COSE_Sign1 is carried in the same shape."""
 
     header: dict[str, Any]
     payload: dict[str, Any]
     signing_input: bytes
     signature: bytes
     token: str
+
+    @property
+    def compact(self) -> bool:
+        """Whether this is a compact JWS: ``token`` is its signing input, a dot, its signature (not a COSE_Sign1)."""
+        return self.token.count(".") == 2 and self.signing_input == self.token.rpartition(".")[0].encode("utf-8")
 
 
 def looks_like_jws(text: str) -> bool:
@@ -120,12 +132,61 @@ def decode_jws(token: str) -> DecodedJws:
 
 
 def encode_jws(header: dict[str, Any], payload: dict[str, Any], key: Key) -> str:
-    """Sign ``payload`` as a compact JWS with ``key`` (``alg`` from the key)."""
-    if key.jose_alg not in ALGORITHMS:
+    """Sign ``payload`` as a compact JWS with ``key`` through jwcrypto (``alg`` from the key, first in the header)."""
+    from jwcrypto.common import JWException
+    from jwcrypto.jwk import JWK
+    from jwcrypto.jws import JWS
+
+    alg = key.jose_alg
+    if alg not in ALGORITHMS:
         raise SigningError(f"{key.key_type} keys cannot sign JWS here")
-    protected = b64url_encode(json.dumps({"alg": key.jose_alg, **header}, separators=(",", ":")).encode("utf-8"))
-    body = b64url_encode(json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
-    return f"{protected}.{body}.{b64url_encode(key.sign(f'{protected}.{body}'.encode('ascii')))}"
+    if header.get("alg", alg) != alg:
+        raise SigningError(f"a {key.key_type} key signs {alg}, not {header['alg']!r}")
+    # The protected header goes to jwcrypto as text, so it is signed exactly as vctrade writes it
+    # (jwcrypto would sort the members of a dict).
+    protected = json.dumps({"alg": alg, **header}, separators=(",", ":"))
+    signer = JWS(json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+    signer.allowed_algs = [alg]
+    try:
+        signer.add_signature(JWK(**key.to_jwk(private=True)), alg, protected=protected)
+        token: str = signer.serialize(compact=True)
+    except (JWException, ValueError) as exc:
+        raise SigningError(f"cannot sign the JWS with {alg}: {exc}") from exc
+    return token
+
+
+def verify_jws_signature(decoded: DecodedJws, key: Key, alg: str) -> bool:
+    """Whether jwcrypto verifies ``decoded``'s signature with ``key`` under ``alg`` alone; never raises.
+
+    The caller has already checked the header (``alg`` allowed and named by it, ``crit``
+    refused). Refused here before jwcrypto sees the token, because jwcrypto would accept it
+    over bytes other than the token's: an ``alg`` that does not fit ``key``; a ``b64`` header
+    (jwcrypto would then verify over the raw payload, RFC 7797); base64url that is padded or
+    not canonical (jwcrypto decodes and re-encodes before verifying); an ECDSA signature of
+    the wrong length (jwcrypto splits any length in half).
+    """
+    from jwcrypto.common import JWException
+    from jwcrypto.jwk import JWK
+    from jwcrypto.jws import JWS
+
+    if ALGORITHMS.get(alg) != key.key_type or decoded.header.get("alg") != alg or "b64" in decoded.header:
+        return False
+    parts = decoded.token.split(".")
+    try:
+        if len(parts) != 3 or any(b64url_encode(b64url_decode(part)) != part for part in parts):
+            return False
+    except EncodingError:
+        return False
+    if len(decoded.signature) != _SIGNATURE_LENGTHS[alg]:
+        return False
+    try:
+        token = JWS()
+        token.deserialize(decoded.token)
+        token.allowed_algs = [alg]
+        token.verify(JWK(**key.to_jwk()), alg=alg)
+    except (JWException, ValueError, TypeError):  # InvalidJWSSignature, InvalidJWSObject, InvalidJWKValue, ...
+        return False
+    return True
 
 
 def jwk_thumbprint(jwk: dict[str, Any]) -> str:
@@ -286,7 +347,9 @@ def check_jws(
         yield Check(f"{label}.alg", FAILED, "alg_key_mismatch", f"alg {alg} does not fit a {method.key.key_type} key")
         return
     yield Check(f"{label}.alg", PASSED, "alg_fits_key", f"{alg} with {method.key.key_type}")
-    if not method.key.verify(decoded.signature, decoded.signing_input):
+    # A COSE_Sign1 (signed over its Sig_structure) stays on cryptography; a compact JWS goes to jwcrypto.
+    if not (verify_jws_signature(decoded, method.key, alg) if decoded.compact
+            else method.key.verify(decoded.signature, decoded.signing_input)):
         yield Check(f"{label}.signature", FAILED, "signature_invalid", "the JWS signature does not verify")
         return
     yield Check(f"{label}.signature", PASSED, "signature_valid", f"signed by {document.id}")

@@ -49,7 +49,7 @@ from vctrade.errors import (
     Unauthorized,
     VctradeError,
 )
-from vctrade.jose import ALGORITHMS, decode_jws, envelope
+from vctrade.jose import ALGORITHMS, decode_jws, envelope, verify_jws_signature
 from vctrade.service._config import IssuerConfig, ServiceConfig
 from vctrade.status import Registry
 from vctrade.verification import verify
@@ -91,8 +91,9 @@ def _authorize(config: ServiceConfig, header: str | None) -> None:
         except VctradeError:
             raise Unauthorized("the bearer token is not valid") from None
         claims, alg = decoded.payload, decoded.header.get("alg")
-        signed = any(ALGORITHMS.get(alg or "") == k.key_type and k.verify(decoded.signature, decoded.signing_input)
-                     for k in config.oauth2_keys)
+        # The same strict JWS path as credentials: allow-listed alg fitting the key, no crit, jwcrypto verifies.
+        signed = isinstance(alg, str) and "crit" not in decoded.header and any(
+            ALGORITHMS.get(alg) == k.key_type and verify_jws_signature(decoded, k, alg) for k in config.oauth2_keys)
         audience = claims.get("aud")
         if (signed and claims.get("iss") == config.oauth2["issuer"]
                 and config.oauth2["audience"] in (audience if isinstance(audience, list) else [audience])

@@ -17,7 +17,14 @@ from vctrade._keys import Key
 from vctrade._result import FAILED, PASSED, Check
 from vctrade.errors import InvalidDocument
 from vctrade.jose._cose import decode_cose
-from vctrade.jose._jws import ALGORITHMS, DecodedJws, check_jws, decode_jws, media_type
+from vctrade.jose._jws import (
+    ALGORITHMS,
+    DecodedJws,
+    check_jws,
+    decode_jws,
+    media_type,
+    verify_jws_signature,
+)
 from vctrade.jose._sdjwt import JWT_CLAIMS, SdJwt, parse_sd_jwt, reconstruct, sd_hash
 from vctrade.model._credentials import (
     format_datetime,
@@ -146,7 +153,7 @@ def _key_binding(sd: SdJwt, context: VerifyContext, request: Request) -> list[Ch
     alg = header.get("alg")
     if not isinstance(alg, str) or ALGORITHMS.get(alg) != holder.key_type:
         problems.append(f"alg {alg!r} does not fit the holder's {holder.key_type} key")
-    elif not holder.verify(binding.signature, binding.signing_input):
+    elif not verify_jws_signature(binding, holder, alg):
         problems.append("the KB-JWT signature does not verify with the cnf key")
     if claims.get("sd_hash") != sd_hash(sd.without_key_binding):
         problems.append("sd_hash does not match the presented SD-JWT")
