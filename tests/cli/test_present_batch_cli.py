@@ -3,70 +3,78 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from subprocess import CompletedProcess
+from typing import Any
 
 import pytest
-from support import REPO, load_json, run
 
 from vctrade.model import format_datetime
 
-FIXTURES = REPO / "fixtures"
-POLICY = str(FIXTURES / "policy/us-cbp.toml")
 # Issued on the real clock with validity around it, and verified on the real clock: no date can go stale.
 NOW = datetime.now(timezone.utc)
 WINDOW = ("--valid-from", format_datetime(NOW - timedelta(days=1)), "--valid-until", format_datetime(NOW + timedelta(days=300)))
 
 
 @pytest.fixture(scope="module")
-def issued(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def policy_file(fixtures_dir: Path) -> str:
+    return str(fixtures_dir / "policy/us-cbp.toml")
+
+
+@pytest.fixture(scope="module")
+def issued(tmp_path_factory: pytest.TempPathFactory, run_cli: Callable[..., CompletedProcess[str]], fixtures_dir: Path) -> Path:
     folder = tmp_path_factory.mktemp("issued")
     home = {"VCTRADE_HOME": str(folder / "home")}
     steps = [
-        ("issue", "aeo", "--key", str(FIXTURES / "keys/anam-mx.jwk"), "--from", str(FIXTURES / "aeo/mx-oea-aceros.yaml"), *WINDOW, "-o", str(folder / "aeo.json")),
-        ("issue", "origin", "--key", str(FIXTURES / "keys/aceros-del-norte.jwk"), "--from", str(FIXTURES / "origin/usmca-steel.yaml"), *WINDOW, "-o", str(folder / "coo.json")),
+        ("issue", "aeo", "--key", str(fixtures_dir / "keys/anam-mx.jwk"), "--from", str(fixtures_dir / "aeo/mx-oea-aceros.yaml"), *WINDOW, "-o", str(folder / "aeo.json")),
+        ("issue", "origin", "--key", str(fixtures_dir / "keys/aceros-del-norte.jwk"), "--from", str(fixtures_dir / "origin/usmca-steel.yaml"), *WINDOW, "-o", str(folder / "coo.json")),
     ]
     for step in steps:
-        result = run(*step, env=home)
+        result = run_cli(*step, env=home)
         assert result.returncode == 0, result.stderr
     return folder
 
 
-def test_present_and_verify_with_policy(issued: Path, tmp_path: Path) -> None:
+def test_present_and_verify_with_policy(issued: Path, tmp_path: Path, run_cli: Callable[..., CompletedProcess[str]],
+                                        load_json: Callable[[Path], Any], fixtures_dir: Path, policy_file: str) -> None:
     vp = tmp_path / "vp.json"
-    made = run("present", str(issued / "coo.json"), str(issued / "aeo.json"), "--key", str(FIXTURES / "keys/acme-imports.jwk"),
-               "--challenge", "7c1f", "--domain", "cbp.example", "-o", str(vp))
+    made = run_cli("present", str(issued / "coo.json"), str(issued / "aeo.json"), "--key", str(fixtures_dir / "keys/acme-imports.jwk"),
+                   "--challenge", "7c1f", "--domain", "cbp.example", "-o", str(vp))
     assert made.returncode == 0, made.stderr
     assert load_json(vp)["proof"]["proofPurpose"] == "authentication"
-    ok = run("verify", str(vp), "--challenge", "7c1f", "--domain", "cbp.example", "--policy", POLICY)
+    ok = run_cli("verify", str(vp), "--challenge", "7c1f", "--domain", "cbp.example", "--policy", policy_file)
     assert ok.returncode == 0, ok.stdout
     assert "policy: U.S. CBP" in ok.stdout and "holds a valid MX-OEA certification" in ok.stdout
-    replay = run("verify", str(vp), "--challenge", "other", "--policy", POLICY)
+    replay = run_cli("verify", str(vp), "--challenge", "other", "--policy", policy_file)
     assert replay.returncode == 1
 
 
-def test_with_option_and_json(issued: Path) -> None:
-    alone = run("verify", str(issued / "coo.json"), "--policy", POLICY, "--json")
+def test_with_option_and_json(issued: Path, run_cli: Callable[..., CompletedProcess[str]], policy_file: str) -> None:
+    alone = run_cli("verify", str(issued / "coo.json"), "--policy", policy_file, "--json")
     assert alone.returncode == 1
     policy = json.loads(alone.stdout)["results"][-1]
     assert policy["type"] == "policy" and any("presents no AEO" in c["message"] for c in policy["checks"])
-    beside = run("verify", str(issued / "coo.json"), "--with", str(issued / "aeo.json"), "--policy", POLICY,
-                 "--json")
+    beside = run_cli("verify", str(issued / "coo.json"), "--with", str(issued / "aeo.json"), "--policy", policy_file,
+                     "--json")
     report = json.loads(beside.stdout)
     assert beside.returncode == 0  # the AEO given beside satisfies both the required types and provenance
     assert [c["status"] for c in report["results"][-1]["checks"] if c["name"].startswith("policy.provenance")] == ["passed"]
 
 
 @pytest.mark.parametrize(("content", "message"), [("", "no rules"), ("x = [", "not valid TOML")])
-def test_bad_policy_is_a_usage_error(issued: Path, tmp_path: Path, content: str, message: str) -> None:
+def test_bad_policy_is_a_usage_error(issued: Path, tmp_path: Path, content: str, message: str,
+                                     run_cli: Callable[..., CompletedProcess[str]]) -> None:
     (tmp_path / "p.toml").write_text(content)
-    result = run("verify", str(issued / "coo.json"), "--policy", str(tmp_path / "p.toml"))
+    result = run_cli("verify", str(issued / "coo.json"), "--policy", str(tmp_path / "p.toml"))
     assert result.returncode == 2 and message in result.stderr
-    batch = run("verify", str(issued), "--policy", str(tmp_path / "p.toml"))
+    batch = run_cli("verify", str(issued), "--policy", str(tmp_path / "p.toml"))
     assert batch.returncode == 2 and message in batch.stderr
 
 
-def test_batch_of_a_folder_with_two_jobs(issued: Path, tmp_path: Path) -> None:
+def test_batch_of_a_folder_with_two_jobs(issued: Path, tmp_path: Path, run_cli: Callable[..., CompletedProcess[str]],
+                                         load_json: Callable[[Path], Any]) -> None:
     folder = tmp_path / "incoming"
     folder.mkdir()
     for number in range(6):
@@ -77,7 +85,7 @@ def test_batch_of_a_folder_with_two_jobs(issued: Path, tmp_path: Path) -> None:
     (folder / "sub" / "tampered.json").write_text(json.dumps(tampered))
     (folder / "notes.txt").write_text("ignored: not a credential suffix")
     (folder / "broken.json").write_text("{")
-    result = run("verify", str(folder), "--jobs", "2", "--json")
+    result = run_cli("verify", str(folder), "--jobs", "2", "--json")
     assert result.returncode == 1
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(lines) == 8 and [Path(r["file"]).name for r in lines][:2] == ["broken.json", "coo-0.json"]
@@ -85,15 +93,15 @@ def test_batch_of_a_folder_with_two_jobs(issued: Path, tmp_path: Path) -> None:
     assert outcomes["tampered.json"] == "not verified" and outcomes["broken.json"] == "not verified"
     assert sum(o == "verified" for o in outcomes.values()) == 6
     assert "8 documents: 6 verified, 2 not verified, 0 undecided" in result.stderr
-    human = run("verify", str(folder / "coo-0.json"), str(folder / "coo-1.json"))
+    human = run_cli("verify", str(folder / "coo-0.json"), str(folder / "coo-1.json"))
     assert human.returncode == 0 and human.stdout.count("ok  ") == 2 and "2 documents: 2 verified" in human.stdout
 
 
-def test_batch_errors(tmp_path: Path) -> None:
+def test_batch_errors(tmp_path: Path, run_cli: Callable[..., CompletedProcess[str]]) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()
-    result = run("verify", str(empty))
+    result = run_cli("verify", str(empty))
     assert result.returncode == 2 and "no credentials or presentations found" in result.stderr
-    assert run("verify", str(tmp_path / "absent")).returncode == 2
+    assert run_cli("verify", str(tmp_path / "absent")).returncode == 2
     (empty / "a.json").write_text("{}")
-    assert "at least 1" in run("verify", str(empty), "--jobs", "0").stderr
+    assert "at least 1" in run_cli("verify", str(empty), "--jobs", "0").stderr

@@ -5,15 +5,15 @@ from __future__ import annotations
 import gzip
 import ipaddress
 import json
+import os
 import time
 import tracemalloc
-from collections.abc import Iterator
+from collections.abc import Callable
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
-from https_server import HttpsServer, Route
-from support import VECTORS, load_json
 
 from vctrade import Key, sign, verify
 from vctrade._http import is_public_address
@@ -22,9 +22,12 @@ from vctrade.did import create_did_web_document, did_to_url, did_web, document_p
 from vctrade.errors import InvalidDID, ResolutionError, SigningError, UnsupportedError
 
 NOW = datetime(2026, 6, 1, tzinfo=timezone.utc)
+# Read while collecting (parametrize): the folder of the `vectors` fixture (tests/conftest.py).
+VECTORS = Path(os.environ.get("VCTRADE_VECTORS", Path(__file__).resolve().parents[3] / "shared" / "vectors"))
 
 
-@pytest.mark.parametrize("case", load_json(VECTORS / "did-web/did-to-url.json")["cases"], ids=lambda c: c["did"])
+@pytest.mark.parametrize("case", json.loads((VECTORS / "did-web/did-to-url.json").read_text(encoding="utf-8"))["cases"],
+                         ids=lambda c: c["did"])
 def test_did_to_url_vectors(case: dict[str, str]) -> None:
     assert did_to_url(case["did"]) == case["url"]
 
@@ -50,7 +53,7 @@ def test_building_did_web_with_port_and_path() -> None:
 class Site:
     """A did:web controller served by a real local HTTPS server."""
 
-    def __init__(self, server: HttpsServer) -> None:
+    def __init__(self, server: Any) -> None:
         self.server = server
         self.did = did_web(f"127.0.0.1:{server.port}")
         self.current, self.old = Key.generate(), Key.generate()
@@ -58,16 +61,15 @@ class Site:
 
     def publish(self, keys: list[Key], **changes: Any) -> None:
         document = create_did_web_document(self.did, keys) | changes
-        self.server.routes["/.well-known/did.json"] = Route(body=json.dumps(document).encode())
+        self.server.routes["/.well-known/did.json"] = dict(body=json.dumps(document).encode())
 
     def resolver(self, **policy: Any) -> DIDResolver:
         return network_resolver(self.server.policy(**policy))
 
 
 @pytest.fixture
-def site() -> Iterator[Site]:
-    with HttpsServer() as server:
-        yield Site(server)
+def site(https_server: Any) -> Site:
+    return Site(https_server)
 
 
 def test_resolves_and_dereferences(site: Site) -> None:
@@ -123,18 +125,18 @@ def _check(site: Site, resolver: DIDResolver) -> Any:
 @pytest.mark.parametrize(
     ("route", "code", "status"),
     [
-        (Route(body=b"{}", status=404), "did_not_found", "failed"),
-        (Route(body=b"oops", status=500), "http_error", "error"),
-        (Route(body=b"not json"), "http_error", "error"),
-        (Route(body=json.dumps({"id": "did:web:elsewhere.example"}).encode()), "id_mismatch", "failed"),
-        (Route(body=b"[1, 2]"), "invalid_did_document", "failed"),
-        (Route(body=b"{" + b" " * 2_000_000 + b"}"), "too_large", "failed"),
-        (Route(status=302, headers={"Location": "https://evil.example/.well-known/did.json"}), "redirect_refused", "failed"),
-        (Route(status=301, headers={"Location": "http://127.0.0.1/.well-known/did.json"}), "redirect_refused", "failed"),
-        (Route(body=b"{}", delay=1.5), "timeout", "error"),
+        (dict(body=b"{}", status=404), "did_not_found", "failed"),
+        (dict(body=b"oops", status=500), "http_error", "error"),
+        (dict(body=b"not json"), "http_error", "error"),
+        (dict(body=json.dumps({"id": "did:web:elsewhere.example"}).encode()), "id_mismatch", "failed"),
+        (dict(body=b"[1, 2]"), "invalid_did_document", "failed"),
+        (dict(body=b"{" + b" " * 2_000_000 + b"}"), "too_large", "failed"),
+        (dict(status=302, headers={"Location": "https://evil.example/.well-known/did.json"}), "redirect_refused", "failed"),
+        (dict(status=301, headers={"Location": "http://127.0.0.1/.well-known/did.json"}), "redirect_refused", "failed"),
+        (dict(body=b"{}", delay=1.5), "timeout", "error"),
     ],
 )
-def test_each_refusal_is_a_named_check(site: Site, route: Route, code: str, status: str) -> None:
+def test_each_refusal_is_a_named_check(site: Site, route: dict[str, Any], code: str, status: str) -> None:
     site.server.routes["/.well-known/did.json"] = route
     check = _check(site, site.resolver(timeout=0.5))
     assert (check.code, check.status) == (code, status), check.message
@@ -143,14 +145,14 @@ def test_each_refusal_is_a_named_check(site: Site, route: Route, code: str, stat
 def test_bad_verification_method_in_document(site: Site) -> None:
     document = create_did_web_document(site.did, [site.current])
     document["verificationMethod"][0]["publicKeyMultibase"] = "zNOTAKEY"
-    site.server.routes["/.well-known/did.json"] = Route(body=json.dumps(document).encode())
+    site.server.routes["/.well-known/did.json"] = dict(body=json.dumps(document).encode())
     assert _check(site, site.resolver()).code == "invalid_did_document"
 
 
 def test_same_host_redirect_is_followed(site: Site) -> None:
     body = site.server.routes.pop("/.well-known/did.json").body
-    site.server.routes["/moved/did.json"] = Route(body=body)
-    site.server.routes["/.well-known/did.json"] = Route(status=301, headers={"Location": "/moved/did.json"})
+    site.server.routes["/moved/did.json"] = dict(body=body)
+    site.server.routes["/.well-known/did.json"] = dict(status=301, headers={"Location": "/moved/did.json"})
     assert site.resolver().resolve(site.did).id == site.did
 
 
@@ -191,8 +193,8 @@ def test_cache_control_no_store_and_max_age_are_respected(site: Site) -> None:
     assert site.server.hits["/.well-known/did.json"] == 4
 
 
-def test_resolution_error_is_operational() -> None:
-    with HttpsServer() as server:
+def test_resolution_error_is_operational(make_https_server: Callable[..., Any]) -> None:
+    with make_https_server() as server:
         did = did_web(f"127.0.0.1:{server.port}")
     with pytest.raises(ResolutionError):  # the server is gone: connection refused
         network_resolver(server.policy()).resolve(did)
@@ -206,7 +208,7 @@ def test_a_host_name_is_pinned_to_its_checked_address_and_tls_checks_the_name(si
         pytest.fail("this test needs localhost to resolve to 127.0.0.1 first (the test server listens there)")
     did = did_web(f"localhost:{site.server.port}")
     body = json.dumps(create_did_web_document(did, [site.current])).encode()
-    site.server.routes["/.well-known/did.json"] = Route(body=body)
+    site.server.routes["/.well-known/did.json"] = dict(body=body)
     assert site.resolver().resolve(did).id == did
     blocked = site.resolver(allow_private_hosts=False)
     with pytest.raises(InvalidDID, match="resolves to 127.0.0.1"):
@@ -219,7 +221,7 @@ def _test_suite_documents() -> list[tuple[str, dict[str, Any]]]:
     """The did:web documents of the W3C DID test suite's implementers (RSA, BLS, PGP and X25519 keys included)."""
     documents = []
     for path in sorted((VECTORS / "did-test-suite").glob("did-web-*.json")):
-        data = load_json(path)
+        data = json.loads(path.read_text(encoding="utf-8"))
         for did in data["dids"]:
             entry = data[did]
             representation = entry.get("application/did+json") or entry.get("application/did+ld+json")
@@ -228,11 +230,15 @@ def _test_suite_documents() -> list[tuple[str, dict[str, Any]]]:
     return documents
 
 
+def test_the_did_test_suite_documents_are_found() -> None:
+    assert len(_test_suite_documents()) >= 5  # the parametrization below would silently run nothing without them
+
+
 @pytest.mark.parametrize(("did", "document"), _test_suite_documents(), ids=lambda v: v if isinstance(v, str) else "")
 def test_did_test_suite_documents_resolve_and_dereference(site: Site, did: str, document: dict[str, Any]) -> None:
     """Served as this site's document, each resolves; its methods (relative '#g1' ids too) dereference or are unsupported."""
     served = json.loads(json.dumps(document).replace(did, site.did))
-    site.server.routes["/.well-known/did.json"] = Route(body=json.dumps(served).encode())
+    site.server.routes["/.well-known/did.json"] = dict(body=json.dumps(served).encode())
     resolved = site.resolver().resolve(site.did)
     assert resolved.id == site.did
     for entry in served.get("verificationMethod", []):
@@ -251,7 +257,7 @@ def test_unreadable_keys_beside_the_signing_key(site: Site) -> None:
     document = create_did_web_document(site.did, [site.current])
     document["verificationMethod"].append(rsa | {"id": f"{site.did}#rsa-1", "controller": site.did})
     document["assertionMethod"].append(f"{site.did}#rsa-1")
-    site.server.routes["/.well-known/did.json"] = Route(body=json.dumps(document).encode())
+    site.server.routes["/.well-known/did.json"] = dict(body=json.dumps(document).encode())
     resolver = site.resolver()
     method = method_for_key(site.did, site.current, resolver)
     assert method == f"{site.did}#key-1"
@@ -266,10 +272,10 @@ def test_unreadable_keys_beside_the_signing_key(site: Site) -> None:
 def test_gzip_is_read_and_a_gzip_bomb_hits_the_cap(site: Site) -> None:
     body = site.server.routes["/.well-known/did.json"].body
     gzipped = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
-    site.server.routes["/.well-known/did.json"] = Route(body=gzip.compress(body), headers=gzipped)
+    site.server.routes["/.well-known/did.json"] = dict(body=gzip.compress(body), headers=gzipped)
     assert site.resolver().resolve(site.did).id == site.did
     bomb = gzip.compress(b"{" + b" " * 100_000_000 + b"}")  # ~100 KB on the wire, 100 MB inflated
-    site.server.routes["/.well-known/did.json"] = Route(body=bomb, headers=gzipped)
+    site.server.routes["/.well-known/did.json"] = dict(body=bomb, headers=gzipped)
     tracemalloc.start()
     try:
         check = _check(site, site.resolver())
@@ -278,13 +284,13 @@ def test_gzip_is_read_and_a_gzip_bomb_hits_the_cap(site: Site) -> None:
         tracemalloc.stop()
     assert (check.code, check.status) == ("too_large", "failed") and "1048576-byte cap" in check.message
     assert peak < 16_000_000, peak  # refused at the cap, never inflated a network chunk whole
-    site.server.routes["/.well-known/did.json"] = Route(body=body, headers=gzipped | {"Content-Encoding": "br"})
+    site.server.routes["/.well-known/did.json"] = dict(body=body, headers=gzipped | {"Content-Encoding": "br"})
     assert _check(site, site.resolver()).code == "http_error"  # an encoding that was not asked for
 
 
 def test_a_dripping_server_is_cut_off_by_the_deadline(site: Site) -> None:
     """Each byte comes well within the read timeout; the whole fetch still ends near the timeout."""
-    site.server.routes["/.well-known/did.json"] = Route(body=b"{" + b" " * 40 + b"}", drip=0.1)
+    site.server.routes["/.well-known/did.json"] = dict(body=b"{" + b" " * 40 + b"}", drip=0.1)
     started = time.monotonic()
     check = _check(site, site.resolver(timeout=0.5))
     assert (check.code, check.status) == ("timeout", "error") and "longer than 0.5 s" in check.message
@@ -293,7 +299,7 @@ def test_a_dripping_server_is_cut_off_by_the_deadline(site: Site) -> None:
 
 def test_a_redirect_to_another_port_of_the_same_host_is_refused(site: Site) -> None:
     other = f"https://127.0.0.1:{site.server.port + 1}/.well-known/did.json"
-    site.server.routes["/.well-known/did.json"] = Route(status=302, headers={"Location": other})
+    site.server.routes["/.well-known/did.json"] = dict(status=302, headers={"Location": other})
     check = _check(site, site.resolver())
     assert (check.code, check.status) == ("redirect_refused", "failed") and "another origin" in check.message
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Callable
+from datetime import datetime, timezone
 from typing import Any
 
 import pytest
-from jose_support import NOW, T, base_payload, checks, credential, forged
 from jwcrypto import jwk, jws
 
 from vctrade import Key, verify
@@ -16,6 +17,8 @@ from vctrade._encoding import b64url_decode, b64url_encode
 from vctrade.jose import decode_jws, disclose, issue_sd_jwt, sign_vc_jwt
 from vctrade.jose._jws import ALGORITHMS, verify_jws_signature
 
+NOW = datetime(2026, 6, 1, tzinfo=timezone.utc)  # the clock of the fixtures in tests/jose/conftest.py
+T = NOW.timestamp()
 KEY_TYPES = ["Ed25519", "P-256", "P-384", "P-521", "secp256k1"]
 
 
@@ -31,7 +34,7 @@ def _jwcrypto_sign(key: Key, header: dict[str, Any], payload: dict[str, Any]) ->
 
 
 @pytest.mark.parametrize("key_type", KEY_TYPES)
-def test_a_token_signed_by_vctrade_verifies_with_plain_jwcrypto(key_type: str) -> None:
+def test_a_token_signed_by_vctrade_verifies_with_plain_jwcrypto(key_type: str, credential: Callable[..., dict[str, Any]]) -> None:
     key = Key.generate(key_type)
     token = sign_vc_jwt(credential(), key, now=T)
     reader = jws.JWS()
@@ -49,7 +52,7 @@ def test_a_token_signed_by_vctrade_verifies_with_plain_jwcrypto(key_type: str) -
 
 
 @pytest.mark.parametrize("key_type", ["P-256", "Ed25519", "secp256k1"])
-def test_a_token_signed_by_plain_jwcrypto_verifies_in_vctrade(key_type: str) -> None:
+def test_a_token_signed_by_plain_jwcrypto_verifies_in_vctrade(key_type: str, base_payload: Callable[[Key], dict[str, Any]], checks: Callable[..., dict[str, Any]]) -> None:
     key = Key.generate(key_type)
     token = _jwcrypto_sign(key, _header(key), base_payload(key))
     result = verify(token, now=NOW)
@@ -59,7 +62,7 @@ def test_a_token_signed_by_plain_jwcrypto_verifies_in_vctrade(key_type: str) -> 
     assert checks(other)["jose.signature"].code == "signature_invalid"
 
 
-def test_a_signature_made_for_one_alg_is_refused_under_another() -> None:
+def test_a_signature_made_for_one_alg_is_refused_under_another(credential: Callable[..., dict[str, Any]], base_payload: Callable[[Key], dict[str, Any]], checks: Callable[..., dict[str, Any]], forged: Callable[..., str]) -> None:
     key = Key.generate("secp256k1")
     # An ES256K signature (secp256k1, SHA-256) under a header that says ES256: same hash, same length.
     token = forged(key, _header(key, alg="ES256"), base_payload(key))
@@ -71,7 +74,7 @@ def test_a_signature_made_for_one_alg_is_refused_under_another() -> None:
     assert [alg for alg in ALGORITHMS if verify_jws_signature(good, key, alg)] == ["ES256K"]
 
 
-def test_jwcrypto_is_on_the_path_with_one_alg_allowed(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_jwcrypto_is_on_the_path_with_one_alg_allowed(monkeypatch: pytest.MonkeyPatch, credential: Callable[..., dict[str, Any]], checks: Callable[..., dict[str, Any]]) -> None:
     calls: list[tuple[str, list[str]]] = []
     original = jws.JWS.verify
 
@@ -91,7 +94,7 @@ def test_jwcrypto_is_on_the_path_with_one_alg_allowed(monkeypatch: pytest.Monkey
     assert checks(sign_vc_jwt(credential(), key, now=T))["jose.signature"].code == "signature_invalid"
 
 
-def test_key_binding_is_verified_by_jwcrypto(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_key_binding_is_verified_by_jwcrypto(monkeypatch: pytest.MonkeyPatch, credential: Callable[..., dict[str, Any]]) -> None:
     issuer, holder = Key.generate("Ed25519"), Key.generate("P-256")
     issued = issue_sd_jwt(credential(), issuer, disclosable=["/credentialSubject/invoiceNumber"],
                           holder_key=holder.public(), now=T)
@@ -121,7 +124,7 @@ def test_jwcrypto_is_imported_only_to_sign_or_verify() -> None:
 
 # What jwcrypto alone would accept, and vctrade refuses in front of it.
 
-def test_zero_padded_ecdsa_signature_is_refused() -> None:
+def test_zero_padded_ecdsa_signature_is_refused(credential: Callable[..., dict[str, Any]], checks: Callable[..., dict[str, Any]]) -> None:
     key = Key.generate("P-256")
     token = sign_vc_jwt(credential(), key, now=T)
     head, body, signature = token.split(".")
@@ -134,7 +137,7 @@ def test_zero_padded_ecdsa_signature_is_refused() -> None:
     assert checks(padded)["jose.signature"].code == "signature_invalid"
 
 
-def test_base64url_that_is_padded_or_not_canonical_is_refused() -> None:
+def test_base64url_that_is_padded_or_not_canonical_is_refused(credential: Callable[..., dict[str, Any]], checks: Callable[..., dict[str, Any]]) -> None:
     key = Key.generate("Ed25519")
     token = sign_vc_jwt(credential(), key, now=T)
     head, body, signature = token.split(".")
@@ -155,7 +158,7 @@ def test_base64url_that_is_padded_or_not_canonical_is_refused() -> None:
     assert verify_jws_signature(decode_jws(token), key, "EdDSA")
 
 
-def test_b64_header_is_refused() -> None:
+def test_b64_header_is_refused(base_payload: Callable[[Key], dict[str, Any]], checks: Callable[..., dict[str, Any]]) -> None:
     key = Key.generate("Ed25519")
     header = _header(key, b64=False)
     protected = b64url_encode(json.dumps(header).encode())

@@ -5,16 +5,20 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+from typing import Any
 
 import pytest
-from jose_support import NOW, T, base_payload, checks, credential, forged
 
 from vctrade import Key, verify
 from vctrade.jose import disclose, issue_sd_jwt, sd_hash
 from vctrade._encoding import b64url_encode
 from vctrade.errors import InputError, SigningError
 from vctrade.verification._jose import KEY_BINDING_MAX_AGE
+
+NOW = datetime(2026, 6, 1, tzinfo=timezone.utc)  # the clock of the `checks` fixture (tests/jose/conftest.py)
+T = NOW.timestamp()
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +32,7 @@ def holder() -> Key:
 
 
 @pytest.fixture(scope="module")
-def issued(issuer: Key, holder: Key) -> str:
+def issued(issuer: Key, holder: Key, credential: Callable[..., dict[str, Any]]) -> str:
     return issue_sd_jwt(credential(), issuer, disclosable=["/credentialSubject/invoiceNumber", "/credentialSubject/unitPrice"],
                        holder_key=holder.public(), now=T)
 
@@ -43,18 +47,19 @@ def test_issuer_hides_and_holder_reveals_a_subset(issued: str, holder: Key) -> N
     assert verify(hidden, now=NOW).verified  # nothing disclosed is still a valid credential
 
 
-def test_a_disclosure_not_in_the_payload_is_refused(issued: str, issuer: Key) -> None:
+def test_a_disclosure_not_in_the_payload_is_refused(issued: str, issuer: Key, checks: Callable[..., dict[str, Any]]) -> None:
     stranger = _disclosure("salt", "tier", "Exceeding")
     assert checks(issued + stranger + "~")["sd-jwt.disclosures"].code == "invalid_disclosures"
 
 
-def test_a_duplicate_disclosure_is_refused(issued: str) -> None:
+def test_a_duplicate_disclosure_is_refused(issued: str, checks: Callable[..., dict[str, Any]]) -> None:
     first = issued.split("~")[1]
     found = checks(issued + first + "~")["sd-jwt.disclosures"]
     assert found.code == "invalid_disclosures" and "twice" in found.message
 
 
-def test_a_duplicate_digest_in_the_payload_is_refused(issuer: Key) -> None:
+def test_a_duplicate_digest_in_the_payload_is_refused(issuer: Key, base_payload: Callable[[Key], dict[str, Any]],
+                                                      checks: Callable[..., dict[str, Any]], forged: Callable[..., str]) -> None:
     disclosure = b64url_encode(json.dumps(["c2FsdA", "invoiceNumber", "INV-1"]).encode())
     digest = b64url_encode(hashlib.sha256(disclosure.encode()).digest())
     payload = base_payload(issuer)
@@ -64,7 +69,8 @@ def test_a_duplicate_digest_in_the_payload_is_refused(issuer: Key) -> None:
     assert "appears twice" in checks(token)["sd-jwt.disclosures"].message
 
 
-def test_a_disclosure_cannot_overwrite_a_claim(issuer: Key) -> None:
+def test_a_disclosure_cannot_overwrite_a_claim(issuer: Key, base_payload: Callable[[Key], dict[str, Any]],
+                                               checks: Callable[..., dict[str, Any]], forged: Callable[..., str]) -> None:
     disclosure = b64url_encode(json.dumps(["c2FsdA", "tier", "Exceeding"]).encode())
     payload = base_payload(issuer)
     payload["credentialSubject"] = {"id": "did:example:acme", "tier": "Certified",
@@ -73,7 +79,7 @@ def test_a_disclosure_cannot_overwrite_a_claim(issuer: Key) -> None:
     assert "overwrite" in checks(forged(issuer, header, payload) + "~" + disclosure + "~")["sd-jwt.disclosures"].message
 
 
-def test_key_binding_rules(issued: str, holder: Key) -> None:
+def test_key_binding_rules(issued: str, holder: Key, checks: Callable[..., dict[str, Any]]) -> None:
     good = disclose(issued, ["/credentialSubject/unitPrice"], holder_key=holder, nonce="n-1", audience="cbp", now=T)
     assert checks(good, challenge="n-2")["sd-jwt.key-binding"].status == "failed"  # replayed to another request
     assert checks(good, domain="other")["sd-jwt.key-binding"].status == "failed"
@@ -87,7 +93,7 @@ def test_key_binding_rules(issued: str, holder: Key) -> None:
         disclose(issued, [], holder_key=Key.generate("P-256"), nonce="n", now=T)
 
 
-def test_disclose_refuses_unknown_claims_and_bad_pointers(issued: str) -> None:
+def test_disclose_refuses_unknown_claims_and_bad_pointers(issued: str, credential: Callable[..., dict[str, Any]]) -> None:
     with pytest.raises(InputError, match="no such claim"):
         disclose(issued, ["/credentialSubject/colour"])
     with pytest.raises(InputError, match="JSON pointer"):
@@ -98,7 +104,7 @@ def test_disclose_refuses_unknown_claims_and_bad_pointers(issued: str) -> None:
         issue_sd_jwt(credential(), Key.generate(), disclosable=["/issuer"])
 
 
-def test_nested_and_array_disclosures(issuer: Key) -> None:
+def test_nested_and_array_disclosures(issuer: Key, credential: Callable[..., dict[str, Any]]) -> None:
     document = credential()
     document["credentialSubject"]["goods"] = [{"hsCode": "7208.37", "unitPrice": 812.5}, {"hsCode": "7214.20", "unitPrice": 690.0}]
     token = issue_sd_jwt(document, issuer, disclosable=["/credentialSubject/goods/0/unitPrice", "/credentialSubject/goods/1"], now=T)
@@ -117,7 +123,9 @@ def _digest(disclosure: str) -> str:
     return b64url_encode(hashlib.sha256(disclosure.encode()).digest())
 
 
-def test_a_disclosure_with_duplicate_members_or_a_bad_shape_is_refused(issuer: Key) -> None:
+def test_a_disclosure_with_duplicate_members_or_a_bad_shape_is_refused(issuer: Key, base_payload: Callable[[Key], dict[str, Any]],
+                                                                       checks: Callable[..., dict[str, Any]],
+                                                                       forged: Callable[..., str]) -> None:
     odd = b64url_encode(b'["c2FsdA","tier","Exceeding"]'.replace(b"]", b',"x"]'))  # four elements
     dup_inside = b64url_encode(b'["c2FsdA","tier",{"a":1,"a":2}]')
     for disclosure in (odd, dup_inside, _disclosure("c2FsdA", "_sd", ["x"])):
@@ -128,7 +136,7 @@ def test_a_disclosure_with_duplicate_members_or_a_bad_shape_is_refused(issuer: K
         assert found["sd-jwt.disclosures"].code == "invalid_disclosures", disclosure
 
 
-def test_tampering_with_the_issuers_jws_breaks_the_signature(issued: str) -> None:
+def test_tampering_with_the_issuers_jws_breaks_the_signature(issued: str, checks: Callable[..., dict[str, Any]]) -> None:
     jws, rest = issued.split("~", 1)
     header, payload, signature = jws.split(".")
     claims = json.loads(base64.urlsafe_b64decode(payload + "=="))
@@ -137,7 +145,8 @@ def test_tampering_with_the_issuers_jws_breaks_the_signature(issued: str) -> Non
     assert checks(f"{header}.{swapped}.{signature}~{rest}")["jose.signature"].code == "signature_invalid"
 
 
-def test_key_binding_header_rules(issued: str, holder: Key) -> None:
+def test_key_binding_header_rules(issued: str, holder: Key, checks: Callable[..., dict[str, Any]],
+                                  forged: Callable[..., str]) -> None:
     shown = disclose(issued, ["/credentialSubject/unitPrice"], now=T)
     binding = {"iat": int(T), "sd_hash": sd_hash(shown), "nonce": "n-1"}
     for header, reason in (({"alg": "ES256", "typ": "JWT"}, "expected 'kb+jwt'"),
@@ -150,7 +159,7 @@ def test_key_binding_header_rules(issued: str, holder: Key) -> None:
     assert checks(shown + good, challenge="n-1")["sd-jwt.key-binding"].status == "passed"
 
 
-def test_a_stale_key_binding_is_refused(issued: str, holder: Key) -> None:
+def test_a_stale_key_binding_is_refused(issued: str, holder: Key, checks: Callable[..., dict[str, Any]]) -> None:
     made = T - KEY_BINDING_MAX_AGE.total_seconds() - 3600
     shown = disclose(issued, ["/credentialSubject/unitPrice"], holder_key=holder, nonce="n-1", now=made)
     found = checks(shown, challenge="n-1")["sd-jwt.key-binding"]
@@ -159,14 +168,15 @@ def test_a_stale_key_binding_is_refused(issued: str, holder: Key) -> None:
     assert verify(fresh, now=NOW, challenge="n-1", skew=timedelta(0)).verified
 
 
-def test_a_kb_jwt_without_a_cnf_key_is_refused(issuer: Key, holder: Key) -> None:
+def test_a_kb_jwt_without_a_cnf_key_is_refused(issuer: Key, holder: Key, credential: Callable[..., dict[str, Any]],
+                                               checks: Callable[..., dict[str, Any]], forged: Callable[..., str]) -> None:
     token = issue_sd_jwt(credential(), issuer, disclosable=["/credentialSubject/tier"], now=T)  # no holder key
     shown = disclose(token, ["/credentialSubject/tier"], now=T)
     kb = forged(holder, {"alg": "ES256", "typ": "kb+jwt"}, {"iat": int(T), "sd_hash": sd_hash(shown)})
     assert checks(shown + kb)["sd-jwt.key-binding"].code == "no_holder_key"
 
 
-def test_issued_disclosures_are_salted_and_digests_sorted(issuer: Key) -> None:
+def test_issued_disclosures_are_salted_and_digests_sorted(issuer: Key, credential: Callable[..., dict[str, Any]]) -> None:
     first = issue_sd_jwt(credential(), issuer, disclosable=["/credentialSubject/tier", "/credentialSubject/unitPrice"], now=T)
     second = issue_sd_jwt(credential(), issuer, disclosable=["/credentialSubject/tier", "/credentialSubject/unitPrice"], now=T)
     assert set(first.split("~")[1:-1]).isdisjoint(second.split("~")[1:-1])  # fresh salts: no guessable digests

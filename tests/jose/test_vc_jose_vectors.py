@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import json
+import os
+from collections.abc import Callable
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
-from support import VECTORS, load_json
 
 from vctrade import Key, verify
-from vctrade.jose import disclose, issue_sd_jwt, sd_hash
+from vctrade.jose import issue_sd_jwt
 from vctrade.did import StaticResolver
 from vctrade.errors import SigningError
 from vctrade.jose import cose_text, sign_cose
 from vctrade.jose import envelope, sign_vc_jwt, sign_vp_jwt
 
+# Read while collecting (parametrize): the folder of the `vectors` fixture (tests/conftest.py).
+VECTORS = Path(os.environ.get("VCTRADE_VECTORS", Path(__file__).resolve().parents[3] / "shared" / "vectors"))
 FOLDER = VECTORS / "vc-jose-cose"
-MAPPING = load_json(FOLDER / "expected-results.json")["suites"]
+MAPPING = json.loads((FOLDER / "expected-results.json").read_text(encoding="utf-8"))["suites"]
 CASES = [case for suite in MAPPING.values() for case in suite]
 # The vectors' presentations carry exp around 2024-12-15; the credentials are valid from 2010/2024.
 NOW = datetime(2024, 12, 15, 12, tzinfo=timezone.utc)
@@ -26,7 +31,7 @@ UNDECIDABLE = {"unknown_schema"}
 
 
 def _method(key_file: str) -> dict[str, Any]:
-    vm = load_json(FOLDER / key_file)
+    vm = json.loads((FOLDER / key_file).read_text(encoding="utf-8"))
     return {k: vm[k] for k in ("id", "type", "controller", "publicKeyJwk")}
 
 
@@ -55,11 +60,11 @@ def _outcome(result: Any) -> str:
 
 
 def _secret(key_file: str) -> Key:
-    return Key.from_jwk(load_json(FOLDER / key_file)["secretKeyJwk"])
+    return Key.from_jwk(json.loads((FOLDER / key_file).read_text(encoding="utf-8"))["secretKeyJwk"])
 
 
 def _issue(case: dict[str, Any]) -> str:
-    document = load_json(FOLDER / case["input_file"])
+    document = json.loads((FOLDER / case["input_file"]).read_text(encoding="utf-8"))
     key, method = _secret(case["key_file"]), _method(case["key_file"])["id"]
     pointers = ["/" + p.replace(".", "/").replace("[", "/").replace("]", "") for p in case.get("disclosure_paths") or []]
     presentation = case["feature"].startswith("presentation")
@@ -112,7 +117,7 @@ def test_every_case_is_covered() -> None:
     assert sorted(c["number"] for c in CASES) == list(range(1, 36))
 
 
-def test_envelope_round_trip() -> None:
+def test_envelope_round_trip(load_json: Callable[[Path], Any]) -> None:
     key = _secret("vm-p256.json")
     token = sign_vc_jwt(load_json(FOLDER / "credential-minimal.json"), key, verification_method=_method("vm-p256.json")["id"])
     presentation = {"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiablePresentation"],

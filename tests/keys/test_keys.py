@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
-from support import VECTORS, load_json
 
 from vctrade import Key
 from vctrade.errors import EncodingError, InvalidKey, UnsupportedError
@@ -49,18 +50,18 @@ def test_save_refuses_to_overwrite(tmp_path: Path) -> None:
         Key.generate().save(tmp_path / "k.jwk")
 
 
-def test_vector_multikeys_load() -> None:
-    pair = load_json(VECTORS / "vc-di-eddsa/keyPair.json")
+def test_vector_multikeys_load(load_json: Callable[[Path], Any], vectors: Path) -> None:
+    pair = load_json(vectors / "vc-di-eddsa/keyPair.json")
     key = Key.from_multibase(pair["publicKeyMultibase"], pair["privateKeyMultibase"])
     assert key.public_multibase == pair["publicKeyMultibase"] and key.private_multibase == pair["privateKeyMultibase"]
-    pair = load_json(VECTORS / "vc-di-ecdsa/p384KeyPair.json")
+    pair = load_json(vectors / "vc-di-ecdsa/p384KeyPair.json")
     key = Key.from_multibase(pair["publicKeyMultibase"], pair["secretKeyMultibase"])
     assert key.key_type == "P-384" and key.private_multibase == pair["secretKeyMultibase"]
 
 
-def test_multikey_file_loads(tmp_path: Path) -> None:
+def test_multikey_file_loads(tmp_path: Path, vectors: Path) -> None:
     path = tmp_path / "mk.json"
-    path.write_bytes((VECTORS / "vc-di-ecdsa/p256KeyPair.json").read_bytes())
+    path.write_bytes((vectors / "vc-di-ecdsa/p256KeyPair.json").read_bytes())
     assert Key.load(path).key_type == "P-256"
 
 

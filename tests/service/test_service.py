@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from service_server import ServiceServer
-from support import REPO, VECTORS, load_json
 
 from vctrade import Key
 from vctrade.status import Registry
@@ -19,15 +17,16 @@ from vctrade.errors import ConfigError
 from vctrade.service import ServiceConfig
 from vctrade.jose import encode_jws
 
-FIXTURES = REPO / "fixtures"
 TOKEN = "test-token-7c1f"
 SUITES = ["eddsa-rdfc-2022", "eddsa-jcs-2022", "ecdsa-rdfc-2019", "ecdsa-jcs-2019"]
 
 
 @pytest.fixture(scope="module")
-def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServiceServer, Path, Key]]:
+def setup(tmp_path_factory: pytest.TempPathFactory,
+          service_server: Callable[[ServiceConfig], Any]) -> Iterator[tuple[Any, Path, Key]]:
     folder = tmp_path_factory.mktemp("service")
-    keys = {"ed": Key.generate("Ed25519"), "p256": Key.generate("P-256"), "oauth": Key.generate("P-256")}
+    keys = {"ed": Key.generate("Ed25519"), "p256": Key.generate("P-256"), "oauth": Key.generate("P-256"),
+            "revocable": Key.generate("Ed25519")}
     for name, key in keys.items():
         key.save(folder / f"{name}.jwk")
     (folder / "jwks.json").write_text(json.dumps({"keys": [keys["oauth"].to_jwk()]}))
@@ -55,9 +54,13 @@ jwks = "jwks.json"
 name = "jose"
 key = "ed.jwk"
 format = "jose"
+
+[[issuer]]
+name = "revocable"    # its own key: the status lists it keeps do not touch the other issuers' credentials
+key = "revocable.jwk"
 """)
     config = ServiceConfig.load(folder / "service.toml")
-    with ServiceServer(config) as server:
+    with service_server(config) as server:
         yield server, folder, keys["oauth"]
 
 
@@ -95,9 +98,9 @@ def test_jose_issuer_and_issuer_by_option(setup: Any) -> None:
     assert unknown.status_code == 404 and unknown.json()["code"] == "unknown_issuer"
 
 
-def test_w3c_suite_vc11_with_data_integrity_v2_verifies(setup: Any) -> None:
+def test_w3c_suite_vc11_with_data_integrity_v2_verifies(setup: Any, load_json: Callable[[Path], Any], vectors: Path) -> None:
     server, _, _ = setup
-    document = load_json(VECTORS / "data-integrity-proof-chains/eddsa-rdfc-2022/1.1-previousProofStringOk-SimpleSigned2.json")
+    document = load_json(vectors / "data-integrity-proof-chains/eddsa-rdfc-2022/1.1-previousProofStringOk-SimpleSigned2.json")
     response = httpx.post(server.url("/credentials/verify"), json={"verifiableCredential": document})
     assert response.status_code == 200, response.text
 
@@ -160,11 +163,13 @@ def test_presentation_verify_with_challenge(setup: Any) -> None:
 
 def test_revocation_through_the_api_and_published_lists(setup: Any) -> None:
     server, folder, _ = setup
-    key = Key.load(folder / "ed.jwk")
+    key = Key.load(folder / "revocable.jwk")
     with Registry(folder / "registry.sqlite") as registry:
         if not registry.status_lists(key.did):
-            registry.create_list(server.url("/status/1").replace("http://", "https://"), key.did, "revocation", folder / "ed.jwk")
-    issued = httpx.post(server.url("/credentials/issue"), json={"credential": credential()}, headers=auth()).json()["verifiableCredential"]
+            registry.create_list(server.url("/status/1").replace("http://", "https://"), key.did, "revocation",
+                                 folder / "revocable.jwk")
+    issued = httpx.post(server.url("/issuers/revocable/credentials/issue"), json={"credential": credential()},
+                        headers=auth()).json()["verifiableCredential"]
     assert issued["credentialStatus"]["statusPurpose"] == "revocation"
     changed = httpx.post(server.url("/credentials/status"), json={"credentialId": issued["id"], "action": "revoke", "reason": "test"}, headers=auth())
     assert changed.status_code == 200 and changed.json()["status"]["revocation"]["set"] is True
@@ -198,13 +203,13 @@ def test_bad_configurations(tmp_path: Path, text: str, message: str) -> None:
         ServiceConfig.load(tmp_path / "s.toml")
 
 
-def test_vctrade_serve_command(tmp_path: Path) -> None:
+def test_vctrade_serve_command(tmp_path: Path, fixtures_dir: Path) -> None:
     import os
     import socket
     import subprocess
     import sys
 
-    config = (FIXTURES / "service/service.toml").read_text().replace("../keys/", str(FIXTURES / "keys") + "/")
+    config = (fixtures_dir / "service/service.toml").read_text().replace("../keys/", str(fixtures_dir / "keys") + "/")
     (tmp_path / "service.toml").write_text(config)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -231,12 +236,12 @@ def test_vctrade_serve_command(tmp_path: Path) -> None:
     assert missing.returncode == 2 and "not found" in missing.stderr
 
 
-def test_did_web_issuer_serves_its_document(tmp_path: Path) -> None:
+def test_did_web_issuer_serves_its_document(tmp_path: Path, service_server: Callable[[ServiceConfig], Any]) -> None:
     Key.generate().save(tmp_path / "k.jwk")
     Key.generate("P-256").save(tmp_path / "p.jwk")
     (tmp_path / "s.toml").write_text('[[issuer]]\nname = "key-ed"\nkey = "k.jwk"\ndid = "did:web:issuer.example"\ndefault = true\n'
                                      '[[issuer]]\nname = "key-p256"\nkey = "p.jwk"\ndid = "did:web:issuer.example"\n')
-    with ServiceServer(ServiceConfig.load(tmp_path / "s.toml")) as server:
+    with service_server(ServiceConfig.load(tmp_path / "s.toml")) as server:
         document = httpx.get(server.url("/.well-known/did.json"))
         assert document.status_code == 200 and document.headers["content-type"].startswith("application/did+json")
         body = document.json()

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import gzip
 import zlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import pytest
-from support import VECTORS, load_json
 
 from vctrade._encoding import b64url_encode, multibase_decode
 from vctrade.errors import EncodingError
@@ -16,9 +18,9 @@ from vctrade.status._check import _parse_entry
 SPEC_LIST = "uH4sIAAAAAAAAA-3BMQEAAADCoPVPbQwfoAAAAAAAAAAAAAAAAAAAAIC3AYbSVKsAQAAA"
 
 
-def test_empty_list_encodes_exactly_as_the_spec_example() -> None:
+def test_empty_list_encodes_exactly_as_the_spec_example(load_json: Callable[[Path], Any], vectors: Path) -> None:
     assert Bitstring().encode() == SPEC_LIST
-    example = load_json(VECTORS / "vc-bitstring-status-list/example-status-list-credential.json")
+    example = load_json(vectors / "vc-bitstring-status-list/example-status-list-credential.json")
     assert example["credentialSubject"]["encodedList"] == SPEC_LIST
 
 
@@ -61,8 +63,8 @@ def test_gzip_bomb_is_refused() -> None:
 
 @pytest.mark.parametrize("name", ["example-vc-simple-entries", "example-revocable-vc", "example-multiple-status-lists",
                                   "example-multiple-entries-single-list"])
-def test_spec_example_entries_parse(name: str) -> None:
-    document = load_json(VECTORS / "vc-bitstring-status-list" / f"{name}.json")
+def test_spec_example_entries_parse(name: str, load_json: Callable[[Path], Any], vectors: Path) -> None:
+    document = load_json(vectors / "vc-bitstring-status-list" / f"{name}.json")
     entries = document["credentialStatus"]
     for entry in entries if isinstance(entries, list) else [entries]:
         parsed = _parse_entry(entry)

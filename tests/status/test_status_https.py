@@ -5,12 +5,12 @@ from __future__ import annotations
 import copy
 import gzip
 import json
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
-from https_server import HttpsServer, Route
 
 from vctrade import Key, sign, verify
 from vctrade._encoding import b64url_encode
@@ -23,7 +23,7 @@ NOW = datetime(2026, 6, 1, tzinfo=timezone.utc)
 class World:
     """An issuer with a registry, lists published into the folder the HTTPS server serves."""
 
-    def __init__(self, server: HttpsServer, folder: Path) -> None:
+    def __init__(self, server: Any, folder: Path) -> None:
         self.server, self.site = server, folder / "site"
         self.key = Key.generate()
         self.key.save(folder / "cbp.jwk")
@@ -53,8 +53,8 @@ class World:
 
 
 @pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    with HttpsServer(root=tmp_path / "site") as server:
+def world(tmp_path: Path, make_https_server: Callable[..., Any]) -> Iterator[World]:
+    with make_https_server(root=tmp_path / "site") as server:
         yield World(server, tmp_path)
 
 
@@ -93,7 +93,7 @@ def test_unpublished_change_is_not_visible_and_the_cache_holds_until_ttl(world: 
 
 
 def test_unreachable_or_refused_lists_are_errors_never_passes(world: World) -> None:
-    world.server.routes["/status/aeo-1"] = Route(body=b"{}", status=404)
+    world.server.routes["/status/aeo-1"] = dict(body=b"{}", status=404)
     result = world.verify()
     assert status_checks(result)["status.revocation"].status == "error" and result.undecided
     blocked = world.verify(source=HttpsStatusSource(world.server.policy(allow_private_hosts=False)))
@@ -104,7 +104,7 @@ def test_unreachable_or_refused_lists_are_errors_never_passes(world: World) -> N
 
 
 def _serve(world: World, path: str, document: dict[str, Any]) -> None:
-    world.server.routes[path] = Route(body=json.dumps(document).encode())
+    world.server.routes[path] = dict(body=json.dumps(document).encode())
 
 
 def _published(world: World, name: str) -> dict[str, Any]:

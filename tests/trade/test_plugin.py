@@ -19,7 +19,7 @@ import pytest
 
 from vctrade import Key, issue, sign, verify
 from vctrade.errors import TradeDocumentError, UnsupportedError
-from vctrade.trade import JsonSchema, TradeType, finish_credential, register_trade_type, trade_types
+from vctrade.trade import trade_types
 
 NOW = datetime(2026, 6, 1, tzinfo=timezone.utc)
 VCTRADE = str(Path(sys.executable).with_name("vctrade"))

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from support import VECTORS, load_json
 
 from vctrade import Key, verify
 from vctrade.model import parse_datetime
@@ -35,26 +36,27 @@ def _text(folder: Path, name: str) -> str:
     return (folder / name).read_text(encoding="utf-8")
 
 
-def _key(path: str) -> Key:
-    pair = load_json(VECTORS / path)
+def _key(vectors: Path, path: str) -> Key:
+    pair = json.loads((vectors / path).read_text(encoding="utf-8"))
     return Key.from_multibase(pair["publicKeyMultibase"], pair.get("secretKeyMultibase") or pair.get("privateKeyMultibase"))
 
 
-def _unsigned(case: tuple[str, ...]) -> dict[str, Any]:
+def _unsigned(vectors: Path, case: tuple[str, ...]) -> dict[str, Any]:
     folder, suffix, unsigned = case[0], case[1], case[2]
     if unsigned is not None:
-        return load_json(VECTORS / unsigned)
-    signed = load_json(VECTORS / folder / f"signed{suffix}.json")  # B.4 ships no separate unsigned input
+        return json.loads((vectors / unsigned).read_text(encoding="utf-8"))
+    signed = json.loads((vectors / folder / f"signed{suffix}.json").read_text(encoding="utf-8"))  # B.4 ships no separate unsigned input
     return {k: v for k, v in signed.items() if k != "proof"}
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
-def test_canonical_forms_and_hashes_are_byte_exact(case: tuple[str, ...]) -> None:
+def test_canonical_forms_and_hashes_are_byte_exact(case: tuple[str, ...], load_json: Callable[[Path], Any],
+                                                   vectors: Path) -> None:
     folder_name, suffix, _, _, key_type, suite_name, _ = case
-    folder = VECTORS / folder_name
+    folder = vectors / folder_name
     suite = get_suite(suite_name)
     loader = default_loader()
-    document = _unsigned(case)
+    document = _unsigned(vectors, case)
     config = load_json(folder / f"proofConfig{suffix}.json")
 
     canonical_document = suite.transform(document, key_type, loader)
@@ -70,9 +72,9 @@ def test_canonical_forms_and_hashes_are_byte_exact(case: tuple[str, ...]) -> Non
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
-def test_signed_vector_signature_verifies(case: tuple[str, ...]) -> None:
+def test_signed_vector_signature_verifies(case: tuple[str, ...], load_json: Callable[[Path], Any], vectors: Path) -> None:
     folder_name, suffix = case[0], case[1]
-    signed = load_json(VECTORS / folder_name / f"signed{suffix}.json")
+    signed = load_json(vectors / folder_name / f"signed{suffix}.json")
     result = verify(signed, now=parse_datetime("2024-01-01T00:00:00Z"))
     proof_checks = [c for c in result.checks if c.name.startswith("proof")]
     assert proof_checks and all(c.status == "passed" for c in proof_checks), result.failures
@@ -84,16 +86,17 @@ def test_signed_vector_signature_verifies(case: tuple[str, ...]) -> None:
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if c[6]], ids=[i for i, c in zip(IDS, CASES) if c[6]])
-def test_eddsa_signing_reproduces_the_signed_vector(case: tuple[str, ...]) -> None:
+def test_eddsa_signing_reproduces_the_signed_vector(case: tuple[str, ...], load_json: Callable[[Path], Any],
+                                                    vectors: Path) -> None:
     """Ed25519 is deterministic: signing the input with the vector's key and options gives the same bytes."""
     folder_name, suffix, _, key_file, _, suite_name, _ = case
-    folder = VECTORS / folder_name
+    folder = vectors / folder_name
     config = load_json(folder / f"proofConfig{suffix}.json")
     expected = load_json(folder / f"signed{suffix}.json")
-    document = _unsigned(case)
+    document = _unsigned(vectors, case)
     signed = add_proof(
         document,
-        _key(key_file),
+        _key(vectors, key_file),
         get_suite(suite_name),
         verification_method=config["verificationMethod"],
         loader=default_loader(),
@@ -104,17 +107,17 @@ def test_eddsa_signing_reproduces_the_signed_vector(case: tuple[str, ...]) -> No
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
-def test_vector_signature_hex_matches_proof_value(case: tuple[str, ...]) -> None:
+def test_vector_signature_hex_matches_proof_value(case: tuple[str, ...], load_json: Callable[[Path], Any], vectors: Path) -> None:
     from vctrade._encoding import multibase_decode
 
-    folder = VECTORS / case[0]
+    folder = vectors / case[0]
     proof_value = load_json(folder / f"signed{case[1]}.json")["proof"]["proofValue"]
     assert multibase_decode(proof_value).hex() == _text(folder, f"sigHex{case[1]}.txt").strip().lower()
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
-def test_tampered_vector_fails(case: tuple[str, ...]) -> None:
-    signed = load_json(VECTORS / case[0] / f"signed{case[1]}.json")
+def test_tampered_vector_fails(case: tuple[str, ...], load_json: Callable[[Path], Any], vectors: Path) -> None:
+    signed = load_json(vectors / case[0] / f"signed{case[1]}.json")
     signed["credentialSubject"]["id"] = "did:example:mallory"
     result = verify(signed, now=parse_datetime("2024-01-01T00:00:00Z"))
     signature = next(c for c in result.checks if c.name == "proof.signature")
@@ -122,11 +125,11 @@ def test_tampered_vector_fails(case: tuple[str, ...]) -> None:
     assert not result.verified
 
 
-def test_p384_rdfc_needs_sha384_inside_canonicalization() -> None:
+def test_p384_rdfc_needs_sha384_inside_canonicalization(load_json: Callable[[Path], Any], vectors: Path) -> None:
     """With RDFC-1.0's default SHA-256 the employ vector's blank-node labels differ (vectors README)."""
     from vctrade.jsonld import canonize
 
-    document = load_json(VECTORS / "vc-di-ecdsa/employmentAuth.json")
-    expected = _text(VECTORS / "vc-di-ecdsa/ecdsa-rdfc-2019-p384/employ", "canonDocECDSAP384.txt")
+    document = load_json(vectors / "vc-di-ecdsa/employmentAuth.json")
+    expected = _text(vectors / "vc-di-ecdsa/ecdsa-rdfc-2019-p384/employ", "canonDocECDSAP384.txt")
     assert canonize(document, hash_name="sha384") == expected
     assert canonize(document, hash_name="sha256") != expected

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import json
+import os
+from pathlib import Path
+
 import pytest
-from support import VECTORS, load_json
 
 from vctrade import Key, resolve
 from vctrade._encoding import multibase_decode
 from vctrade.did._methods.key import ed25519_to_x25519, x25519_from_multibase
 
-ED = load_json(VECTORS / "did-key/ed25519-x25519.json")
-NIST = load_json(VECTORS / "did-key/nist-curves.json")
-K1 = load_json(VECTORS / "did-key/secp256k1.json")
+# Read while collecting (parametrize): the folder of the `vectors` fixture (tests/conftest.py).
+VECTORS = Path(os.environ.get("VCTRADE_VECTORS", Path(__file__).resolve().parents[3] / "shared" / "vectors"))
+ED = json.loads((VECTORS / "did-key/ed25519-x25519.json").read_text(encoding="utf-8"))
+NIST = json.loads((VECTORS / "did-key/nist-curves.json").read_text(encoding="utf-8"))
+K1 = json.loads((VECTORS / "did-key/secp256k1.json").read_text(encoding="utf-8"))
 
 
 @pytest.mark.parametrize("did", list(ED))

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
 import pytest
-from support import VECTORS, load_json
 
 from vctrade import Key, verify
 from vctrade.model import parse_datetime
@@ -12,16 +17,18 @@ from vctrade.di import add_proof
 from vctrade.di import get_suite
 
 NOW = parse_datetime("2024-01-01T00:00:00Z")
+# Read while collecting (parametrize): the folder of the `vectors` fixture (tests/conftest.py).
+VECTORS = Path(os.environ.get("VCTRADE_VECTORS", Path(__file__).resolve().parents[3] / "shared" / "vectors"))
 FOLDER = VECTORS / "vc-di-eddsa/proof-set-chain"
 
 
 def _keys() -> dict[str, Key]:
-    pairs = load_json(FOLDER / "multiKeyPairs.json")
+    pairs = json.loads((FOLDER / "multiKeyPairs.json").read_text(encoding="utf-8"))
     return {name: Key.from_multibase(p["publicKeyMultibase"], p["privateKeyMultibase"]) for name, p in pairs.items()}
 
 
 @pytest.mark.parametrize("name", ["signedProofSet1", "signedProofSet2", "signedProofChain1", "signedProofChain2"])
-def test_every_proof_of_the_signed_vectors_verifies(name: str) -> None:
+def test_every_proof_of_the_signed_vectors_verifies(name: str, load_json: Callable[[Path], Any]) -> None:
     result = verify(load_json(FOLDER / f"{name}.json"), now=NOW)
     proof_checks = [c for c in result.checks if c.name.startswith("proof")]
     assert proof_checks and all(c.status == "passed" for c in proof_checks), result.failures
@@ -36,7 +43,8 @@ def test_every_proof_of_the_signed_vectors_verifies(name: str) -> None:
         ("proofChainConfig2", "signedProofChain1", "signedProofChain2"),
     ],
 )
-def test_adding_each_proof_reproduces_the_vector(config_name: str, previous_document: str, expected_name: str) -> None:
+def test_adding_each_proof_reproduces_the_vector(config_name: str, previous_document: str, expected_name: str,
+                                                 load_json: Callable[[Path], Any]) -> None:
     keys = _keys()
     config = load_json(FOLDER / f"{config_name}.json")
     document = load_json(FOLDER / f"{previous_document}.json")
@@ -59,7 +67,7 @@ CHAIN_FILES = sorted((VECTORS / "data-integrity-proof-chains/eddsa-rdfc-2022").g
 
 
 @pytest.mark.parametrize("path", CHAIN_FILES, ids=[p.name for p in CHAIN_FILES])
-def test_previous_proof_assertions_behave_as_named(path) -> None:
+def test_previous_proof_assertions_behave_as_named(path, load_json: Callable[[Path], Any]) -> None:
     result = verify(load_json(path), now=NOW)
     should_pass = "Ok" in path.name
     assert result.verified is should_pass, [c.to_dict() for c in result.failures]
