@@ -1,3 +1,5 @@
+"""``python -m vctrade``: the command line."""
+
 from vctrade.cli import main
 
 main()
