@@ -21,6 +21,7 @@ from vctrade._result import Check, VerificationResult
 from vctrade.did import DIDResolver, network_resolver
 from vctrade.errors import InputError, InvalidDocument
 from vctrade.jsonld import DocumentLoader, default_loader
+from vctrade.model import parse_json_int
 from vctrade.status import (
     CachingSource,
     HttpsStatusSource,
@@ -97,7 +98,7 @@ def read_document(path: Path) -> dict[str, Any] | str:
 def read_json_object(path: Path) -> dict[str, Any]:
     """A JSON object from a file, or InvalidDocument with a one-line reason."""
     try:
-        document = json.loads(path.read_bytes())
+        document = json.loads(path.read_bytes(), parse_int=parse_json_int)  # a 5,000-digit number is a field problem
     except FileNotFoundError:
         raise InvalidDocument(f"file not found: {path}") from None
     except IsADirectoryError:

@@ -32,6 +32,7 @@ from vctrade.did import (
     default_resolver,
     did_web,
     network_resolver,
+    write_did_document,
 )
 from vctrade.model import format_datetime
 from vctrade.status import HttpsStatusSource, Registry, StatusFiles, StatusListSource
@@ -131,9 +132,9 @@ def _import_flow(folder: Path, now: datetime, host: LocalSite | None) -> list[De
     status: StatusListSource
     if host is not None:
         cbp_did = did_web(f"127.0.0.1:{host.port}")
-        (site / ".well-known").mkdir(parents=True, exist_ok=True)
-        _write(site / ".well-known" / "did.json", create_did_web_document(cbp_did, [cbp.public()]))
-        method, list_url = f"{cbp_did}#key-1", f"{host.origin}/status/ctpat-1"
+        document = create_did_web_document(cbp_did, [cbp.public()])
+        write_did_document(site, document)
+        method, list_url = document["assertionMethod"][0], f"{host.origin}/status/ctpat-1"
         resolver = network_resolver(host.policy)
         status = HttpsStatusSource(host.policy)  # no cache: the verifier sees each republished list at once
     else:

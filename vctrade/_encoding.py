@@ -3,12 +3,17 @@
 Only the encodings the specs use: multibase ``z`` (base58btc) and ``u``
 (base64url, no padding), and the unsigned-varint multicodec prefixes of the key
 types vctrade supports.
+
+Decoding accepts only the canonical text of each value: no whitespace, no
+padding, no characters outside the alphabet, no non-zero unused bits in the
+last base64url character. Otherwise one signature (or key) would have several
+spellings, and a token could be altered without breaking it.
 """
 
 from __future__ import annotations
 
 import base64
-import binascii
+import re
 
 import base58
 
@@ -29,6 +34,8 @@ MULTICODEC: dict[str, int] = {
     "p521-priv": 0x1308,
 }
 _CODE_TO_NAME = {code: name for name, code in MULTICODEC.items()}
+_BASE64URL = re.compile(r"[A-Za-z0-9_-]*")
+_BASE58BTC = re.compile(r"[1-9A-HJ-NP-Za-km-z]+")  # the Bitcoin alphabet: no 0, O, I, l
 
 
 def b64url_encode(data: bytes) -> str:
@@ -37,15 +44,16 @@ def b64url_encode(data: bytes) -> str:
 
 
 def b64url_decode(text: str) -> bytes:
-    """Decode base64url with or without padding; reject anything else."""
+    """Decode canonical base64url (RFC 7515 §2: no padding, unused bits zero); reject anything else."""
     if not isinstance(text, str):
         raise EncodingError("base64url value must be a string")
-    try:
-        raw = text.encode("ascii")
-        # validate=True: reject characters outside the alphabet instead of silently skipping them
-        return base64.b64decode(raw + b"=" * (-len(raw) % 4), altchars=b"-_", validate=True)
-    except (UnicodeEncodeError, binascii.Error, ValueError) as exc:
-        raise EncodingError(f"not valid base64url: {text[:40]!r}") from exc
+    if not _BASE64URL.fullmatch(text) or len(text) % 4 == 1:
+        raise EncodingError(f"not valid base64url (unpadded, alphabet A-Z a-z 0-9 - _): {text[:40]!r}")
+    data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    # The last character may carry bits beyond the data; only the spelling with them zero is accepted.
+    if b64url_encode(data) != text:
+        raise EncodingError(f"not canonical base64url (non-zero unused bits): {text[-8:]!r}")
+    return data
 
 
 def _varint(value: int) -> bytes:
@@ -79,15 +87,15 @@ def multibase_encode(data: bytes, base: str = "z") -> str:
 
 
 def multibase_decode(text: object) -> bytes:
-    """Decode a multibase string (``z`` base58btc or ``u`` base64url)."""
+    """Decode a canonical multibase string (``z`` base58btc or ``u`` base64url)."""
     if not isinstance(text, str) or len(text) < 2:
         raise EncodingError("multibase value must be a non-empty string")
     prefix, body = text[0], text[1:]
     if prefix == "z":
-        try:
-            return base58.b58decode(body.encode("ascii"))
-        except (ValueError, UnicodeEncodeError) as exc:
-            raise EncodingError(f"not valid base58btc: {text[:40]!r}") from exc
+        # base58 itself strips whitespace; with the alphabet alone, each byte string has one spelling.
+        if not _BASE58BTC.fullmatch(body):
+            raise EncodingError(f"not valid base58btc: {text[:40]!r}")
+        return base58.b58decode(body)
     if prefix == "u":
         return b64url_decode(body)
     raise EncodingError(f"unsupported multibase prefix {prefix!r} (expected 'z' or 'u')")

@@ -247,19 +247,31 @@ def did_web_create(
     key_paths: Annotated[list[Path], typer.Option("--key", "-k", help="A key to list; repeat for rotation (newest first).")],
     output: Annotated[Path, typer.Option("--output", "-o", help="The site folder to write the document into.")],
     path: Annotated[Optional[str], typer.Option("--path", help="A DID path such as customs:aeo.")] = None,
+    previous_path: Annotated[Optional[Path], typer.Option(
+        "--from", help="The DID's current did.json: keys listed there keep their ids (default: the file being replaced).",
+    )] = None,
     passphrase: PassphraseOption = None,
 ) -> None:
-    """Write <site>/.well-known/did.json (or <site>/<path>/did.json) and print the did:web."""
-    from vctrade.did import create_did_web_document, did_to_url, did_web, document_path
+    """Write <site>/.well-known/did.json (or <site>/<path>/did.json) and print the did:web.
+
+    Each key's id is did#<its publicKeyMultibase>, or the id it already has in the current document, so credentials
+    signed with a key keep verifying while it stays listed, in any order.
+    """
+    from vctrade._batch import read_json_object
+    from vctrade.did import create_did_web_document, did_to_url, did_web, document_path, write_did_document
 
     did = did_web(domain, path)
-    document = create_did_web_document(did, [_load_key(p, passphrase).public() for p in key_paths])
     target = output / document_path(did)
+    if previous_path is None and target.is_file():
+        previous_path = target  # rewriting a published document is a rotation: keep the ids it gave
+    previous = read_json_object(previous_path) if previous_path is not None else None
+    document = create_did_web_document(did, [_load_key(p, passphrase).public() for p in key_paths], previous=previous)
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+        write_did_document(output, document)
     except OSError as exc:
         raise InputError(f"cannot write {target}: {exc.strerror}") from None
+    if previous_path is not None:
+        typer.echo(f"kept the key ids of {previous_path}", err=True)
     typer.echo(f"wrote {target}; host it at {did_to_url(did)}", err=True)
     typer.echo(did)
 
@@ -706,9 +718,22 @@ def status_show(credential_id: str, as_json: JsonOption = False, registry: Regis
 
 
 @status_app.command("log")
-def status_log(as_json: JsonOption = False, registry: RegistryOption = None) -> None:
-    """The audit trail: who changed what, when, why."""
+def status_log(
+    as_json: JsonOption = False,
+    verify_chain: Annotated[
+        bool, typer.Option("--verify", help="Check the log's hash chain; exit 1 naming the first bad entry.")
+    ] = False,
+    checkpoint: Annotated[
+        Optional[str], typer.Option("--checkpoint", help="With --verify: SEQ:HASH of an entry noted earlier (its head).")
+    ] = None,
+    registry: RegistryOption = None,
+) -> None:
+    """The audit trail: who changed what, when, why (--verify: check that nobody rewrote it)."""
+    if checkpoint is not None and not verify_chain:
+        raise InputError("--checkpoint goes with --verify")
     with _registry(registry) as reg:
+        if verify_chain:
+            raise typer.Exit(_verify_log(reg, _parse_checkpoint(checkpoint), as_json))
         events = reg.log()
     if as_json:
         _write_output(json.dumps(events), None)
@@ -719,6 +744,33 @@ def status_log(as_json: JsonOption = False, registry: RegistryOption = None) -> 
                    + (f"  ({event['reason']})" if event["reason"] else ""))
 
 
+def _parse_checkpoint(value: str | None) -> tuple[int, str] | None:
+    if value is None:
+        return None
+    seq, _, digest = value.partition(":")
+    if not seq.isdigit() or int(seq) < 1 or len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest.lower()):
+        raise InputError(f"--checkpoint takes SEQ:HASH (an entry's number and its 64-hex-digit hash), got {value!r}")
+    return int(seq), digest.lower()
+
+
+def _verify_log(reg: Registry, checkpoint: tuple[int, str] | None, as_json: bool) -> int:
+    """Report on the audit log's chain: 0 intact, 1 broken."""
+    events = reg.log()  # read first: every entry in it is one that verify_log then checks
+    broken = reg.verify_log(checkpoint)
+    head = {"seq": events[-1]["seq"], "hash": events[-1]["hash"]} if events else None
+    if as_json:
+        _write_output(json.dumps({
+            "intact": broken is None, "entries": len(events), "head": head,
+            "firstBad": None if broken is None else {"seq": broken.seq, "problem": broken.problem},
+        }), None)
+    elif broken is None:
+        typer.echo(f"audit log intact: {len(events)} entries"
+                   + (f"; head {head['seq']}:{head['hash']} (note it to check against later)" if head else ""))
+    else:
+        typer.echo(f"audit log BROKEN at entry {broken.seq}: {broken.problem}")
+    return 0 if broken is None else 1
+
+
 @app.command("serve")
 def serve_command(
     config_path: Annotated[Path, typer.Option("--config", "-c", help="The service configuration (TOML).")],
@@ -726,13 +778,11 @@ def serve_command(
     port: Annotated[Optional[int], typer.Option(help="Port (default: the config's, else 8080).")] = None,
 ) -> None:
     """Run the issuer/verifier HTTP service (W3C VC API)."""
-    import uvicorn
-
-    from vctrade.service import ServiceConfig, create_app
+    from vctrade.service import ServiceConfig, serve
 
     config = ServiceConfig.load(config_path)
     typer.echo(f"vctrade serving {len(config.issuers)} issuer(s) on http://{host or config.host}:{port or config.port}", err=True)
-    uvicorn.run(create_app(config), host=host or config.host, port=port or config.port, log_level="warning")
+    serve(config, host=host, port=port)  # uvicorn with the header deadline (header_timeout_seconds)
 
 
 # -- demo ------------------------------------------------------------------------------------------

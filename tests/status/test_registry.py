@@ -96,6 +96,8 @@ def test_audit_log_is_append_only(setup: tuple[Registry, Key, Path]) -> None:
         registry._db.execute("UPDATE audit_log SET reason = 'x'")
     with pytest.raises(sqlite3.DatabaseError, match="append-only"):
         registry._db.execute("DELETE FROM audit_log")
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):  # REPLACE deletes without a DELETE trigger
+        registry._db.execute("INSERT OR REPLACE INTO audit_log SELECT * FROM audit_log WHERE seq = 1")
 
 
 def test_unknown_credentials_and_bad_lists(setup: tuple[Registry, Key, Path]) -> None:
@@ -108,6 +110,9 @@ def test_unknown_credentials_and_bad_lists(setup: tuple[Registry, Key, Path]) ->
         registry.create_list("http://cbp.example/s", key.did, "revocation", tmp_path / "cbp.jwk")
     with pytest.raises(RegistryError, match="purpose"):
         registry.create_list("https://cbp.example/x", key.did, "message", tmp_path / "cbp.jwk")
+    for hostile in ("https://cbp.example/status/%2E%2E%2F%2E%2E%2Fetc", "https://cbp.example/%2e%2e", "https://cbp.example/a/"):
+        with pytest.raises(RegistryError, match="no usable path"):  # a web server decodes it into ../../etc
+            registry.create_list(hostile, key.did, "revocation", tmp_path / "cbp.jwk")
     with pytest.raises(RegistryError, match="at least 131072"):
         registry.create_list("https://cbp.example/y", key.did, "revocation", tmp_path / "cbp.jwk", size=1024)
 

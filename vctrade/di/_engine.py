@@ -9,8 +9,9 @@ the verification method and checking what it is authorized for.
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -27,7 +28,7 @@ from vctrade.errors import (
     UnsupportedError,
     VctradeError,
 )
-from vctrade.jsonld._jsonld import DocumentLoader
+from vctrade.jsonld._jsonld import DocumentLoader, expand_safe
 from vctrade.model._credentials import format_datetime, parse_datetime
 
 __all__ = ["MethodResolver", "add_proof", "verify_proofs", "proofs_of"]
@@ -65,14 +66,45 @@ def _unsecured_with_previous(document: dict[str, Any], proof: dict[str, Any], al
     return unsecured
 
 
+# A verification's canonical documents (or why there is none), by suite, key type and the document's JSON.
+_TransformMemo = dict[tuple[str, str, str], "bytes | InputError"]
+
+
+def _transform(
+    suite: Cryptosuite, unsecured: dict[str, Any], key_type: str, loader: DocumentLoader, memo: _TransformMemo | None
+) -> bytes:
+    """The suite's transform of ``unsecured``; with ``memo``, once per document however many proofs sign it.
+
+    Without the memo a proof set of N proofs would cost N canonicalizations, so
+    a document just inside the limits, or one refused only after its budget is
+    spent, would cost N times that.
+    """
+    if memo is None:
+        return suite.transform(unsecured, key_type, loader)
+    try:
+        key = (suite.name, key_type, json.dumps(unsecured, sort_keys=True, separators=(",", ":"), ensure_ascii=False))
+    except (TypeError, ValueError, RecursionError):
+        return suite.transform(unsecured, key_type, loader)  # not plain JSON: the transform says what is wrong
+    if key not in memo:
+        try:
+            memo[key] = suite.transform(unsecured, key_type, loader)
+        except InputError as exc:
+            memo[key] = exc
+    found = memo[key]
+    if isinstance(found, InputError):
+        raise found
+    return found
+
+
 def _signing_input(
     suite: Cryptosuite,
     unsecured: dict[str, Any],
     proof_options: dict[str, Any],
     key_type: str,
     loader: DocumentLoader,
+    memo: _TransformMemo | None = None,
 ) -> bytes:
-    canonical_document = suite.transform(unsecured, key_type, loader)
+    canonical_document = _transform(suite, unsecured, key_type, loader, memo)
     canonical_config = suite.proof_config(proof_options, unsecured, key_type, loader)
     return suite.hash(canonical_config, canonical_document, key_type)
 
@@ -144,6 +176,7 @@ class _ProofContext:
     challenge: str | None
     domain: str | None
     signer: str | None = None  # the controller of the proof being verified, once known
+    transforms: _TransformMemo = field(default_factory=dict)
 
 
 def verify_proofs(
@@ -275,6 +308,48 @@ def _challenge_checks(label: str, proof: dict[str, Any], context: _ProofContext)
             yield Check(f"{label}.domain", PASSED, "domain_ok", f"domain {context.domain}")
 
 
+def _jcs_context_check(
+    name: str, suite: Cryptosuite, proof_context: Any, unsecured: dict[str, Any], loader: DocumentLoader
+) -> Check | None:
+    """None if a JCS proof's @context covers what the document's @context says; else the failed (or error) check.
+
+    The proof's context must be a prefix of the document's (the document is
+    then checked under it). JCS signs the proof's @context, so whatever the
+    document appends is unsigned: an inline object (``@language``, ``@vocab``,
+    ``@base``, ``@direction``, terms) is refused; a context URL the loader pins
+    is allowed (as the Data Integrity algorithms allow) only if the document
+    says the same with it as without it.
+    """
+    wanted = proof_context if isinstance(proof_context, list) else [proof_context]
+    document_context = unsecured.get("@context")
+    have = document_context if isinstance(document_context, list) else [document_context]
+    if have[: len(wanted)] != wanted:
+        return Check(name, FAILED, "context_mismatch", "the proof's @context is not a prefix of the document's")
+    appended = have[len(wanted):]
+    for entry in appended:
+        if not isinstance(entry, str):
+            what = ", ".join(sorted(map(str, entry))[:4]) if isinstance(entry, dict) else type(entry).__name__
+            return Check(name, FAILED, "unsigned_context",
+                         f"the document appends an inline @context entry ({what}) that the {suite.name} proof "
+                         "does not sign; only pinned context URLs may be appended")
+        if not loader.knows(entry):
+            return Check(name, ERROR, "unknown_context",
+                         f"the document appends the context {entry}, which is not pinned; contexts are never fetched")
+    if not appended:
+        return None
+    # A pinned context can still redefine a term the signed contexts left unprotected.
+    try:
+        same = expand_safe({**unsecured, "@context": proof_context}, loader) == expand_safe(unsecured, loader)
+    except ContextError as exc:
+        return Check(name, ERROR, exc.code, str(exc))
+    except InputError as exc:
+        return Check(name, FAILED, exc.code, str(exc))
+    if not same:
+        return Check(name, FAILED, "unsigned_context",
+                     f"the contexts the document appends to the {suite.name} proof's change what the document says")
+    return None
+
+
 def _signature_check(
     label: str,
     proof: dict[str, Any],
@@ -287,16 +362,13 @@ def _signature_check(
     options = {k: v for k, v in proof.items() if k != "proofValue"}
     unsecured = _unsecured_with_previous(context.document, proof, context.all_proofs)
     if isinstance(suite, JcsTransform) and "@context" in options:
-        # The proof's context must be a prefix of the document's; the document is then checked under it.
-        proof_context = options["@context"]
-        wanted = proof_context if isinstance(proof_context, list) else [proof_context]
-        document_context = unsecured.get("@context")
-        have = document_context if isinstance(document_context, list) else [document_context]
-        if have[: len(wanted)] != wanted:
-            return Check(name, FAILED, "context_mismatch", "the proof's @context is not a prefix of the document's")
-        unsecured["@context"] = proof_context
+        refused = _jcs_context_check(name, suite, options["@context"], unsecured, context.loader)
+        if refused is not None:
+            return refused
+        unsecured["@context"] = options["@context"]
     try:
-        data = _signing_input(suite, unsecured, options, method.key.key_type, context.loader)
+        memo = context.transforms if len(context.all_proofs) > 1 else None  # one proof: nothing to share
+        data = _signing_input(suite, unsecured, options, method.key.key_type, context.loader, memo)
         valid = suite.verify(method.key, proof["proofValue"], data)
     except ContextError as exc:
         return Check(name, ERROR, exc.code, str(exc))

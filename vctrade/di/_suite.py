@@ -10,18 +10,20 @@ make them differ: eddsa-jcs-2022 is eddsa-rdfc-2022 with another transform.
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Any, ClassVar
 
 import rfc8785
 
 from vctrade._encoding import multibase_decode, multibase_encode
 from vctrade._keys import Key
-from vctrade.errors import EncodingError, InvalidDocument
+from vctrade.errors import CanonicalizationLimitError, EncodingError, InvalidDocument
 from vctrade.jsonld._jsonld import DocumentLoader, canonize
 
 __all__ = ["Cryptosuite", "RdfcTransform", "JcsTransform"]
 
 _HASH_FOR_KEY = {"Ed25519": "sha256", "P-256": "sha256", "P-384": "sha384"}
+_BASE58BTC_MULTIBASE = re.compile(r"z[1-9A-HJ-NP-Za-km-z]+")
 
 
 class Cryptosuite:
@@ -60,10 +62,21 @@ class Cryptosuite:
         return multibase_encode(key.sign(data))
 
     def verify(self, key: Key, proof_value: Any, data: bytes) -> bool:
-        """Whether ``proof_value`` is a valid signature of ``data`` by ``key``."""
-        if not isinstance(proof_value, str) or not proof_value.startswith("z"):
-            raise EncodingError("proofValue must be a base58btc multibase string ('z…')")
-        return key.verify(multibase_decode(proof_value), data)
+        """Whether ``proof_value`` is a valid signature of ``data`` by ``key``.
+
+        Only the canonical form is accepted: ``z``, then base58btc characters
+        only, exactly as the signature's bytes encode (base58 decoders skip
+        whitespace and the like, so one signature would otherwise have many
+        accepted spellings).
+        """
+        if not isinstance(proof_value, str) or not _BASE58BTC_MULTIBASE.fullmatch(proof_value):
+            raise EncodingError("proofValue must be a base58btc multibase string ('z' and base58btc characters only)",
+                                code="invalid_proof_value")
+        signature = multibase_decode(proof_value)
+        if multibase_encode(signature) != proof_value:
+            raise EncodingError("proofValue is not the canonical base58btc encoding of its bytes",
+                                code="invalid_proof_value")
+        return key.verify(signature, data)
 
 
 class RdfcTransform:
@@ -83,16 +96,21 @@ class JcsTransform:
     """Mixin: JSON Canonicalization Scheme (RFC 8785); the proof carries the document's context."""
 
     def transform(self, document: dict[str, Any], key_type: str, loader: DocumentLoader) -> bytes:
-        return _jcs(document)
+        return _jcs(document, loader)
 
     def proof_config(
         self, proof: dict[str, Any], document: dict[str, Any], key_type: str, loader: DocumentLoader
     ) -> bytes:
-        return _jcs(proof)
+        return _jcs(proof, loader)
 
 
-def _jcs(value: Any) -> bytes:
+def _jcs(value: Any, loader: DocumentLoader) -> bytes:
+    # rfc8785 recurses once per level: the loader's depth and size caps come first.
+    loader.check_json_limits(value)
     try:
         return rfc8785.dumps(value)
     except (rfc8785.CanonicalizationError, TypeError, ValueError) as exc:
         raise InvalidDocument(f"document cannot be canonicalized with JCS: {exc}") from exc
+    except RecursionError:
+        # Only if a caller raised max_json_depth past what Python's stack holds.
+        raise CanonicalizationLimitError("document is nested too deeply for JCS", code="document_too_deep") from None

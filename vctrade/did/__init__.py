@@ -18,6 +18,7 @@ from vctrade.did._methods.web import (
     did_to_url,
     did_web,
     document_path,
+    write_did_document,
 )
 from vctrade.did._resolver import (
     DID_METHODS,
@@ -68,5 +69,6 @@ __all__ = [
     "did_to_url",
     "document_path",
     "create_did_web_document",
+    "write_did_document",
     "did_jwk",
 ]

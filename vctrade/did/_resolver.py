@@ -46,6 +46,12 @@ def method_name(did: str) -> str:
     return parts[1]
 
 
+def _not_listed(did_url: str, did: str) -> InvalidDID:
+    # Said plainly: after a rotation this is why an older credential fails, and it must not read like tampering.
+    return InvalidDID(f"{did_url} is not a verification method in the DID document of {did}: the key is not "
+                      "listed there (removed from the document, or never published in it)", code="method_not_listed")
+
+
 class DIDResolver:
     """Resolves DIDs and dereferences verification methods through registered methods."""
 
@@ -70,7 +76,7 @@ class DIDResolver:
             raise InvalidDID(f"resolved document id {document.id!r} does not match {did!r}")
         method = document.verification_method(did_url)
         if method is None:
-            raise InvalidDID(f"{did_url} is not a verification method in the DID document of {did}")
+            raise _not_listed(did_url, did)
         return document, method
 
 
@@ -100,7 +106,7 @@ class StaticResolver(DIDResolver):
             return super().dereference(did_url)
         method = document.verification_method(did_url)
         if method is None:
-            raise InvalidDID(f"{did_url} is not a verification method in the document of {base}")
+            raise _not_listed(did_url, base)
         return document, method
 
 

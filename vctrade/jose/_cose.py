@@ -17,7 +17,7 @@ from typing import Any
 
 from vctrade._keys import Key
 from vctrade.errors import InvalidDocument, SigningError
-from vctrade.jose._jws import ALGORITHMS, DecodedJws
+from vctrade.jose._jws import ALGORITHMS, DecodedJws, strict_json
 from vctrade.model._credentials import with_signer
 
 __all__ = ["COSE_ALGORITHMS", "looks_like_cose", "decode_cose", "sign_cose", "cose_text"]
@@ -45,6 +45,16 @@ def _raw(data: bytes) -> bytes:
         raise InvalidDocument(f"the COSE object is not valid base64: {exc}") from exc
 
 
+def _label(value: Any) -> Any:
+    """A header value as the checks may show it: text, a small integer, None, or the name of its type.
+
+    (CBOR integers are unbounded: printing a bignum of 5,000 digits would raise.)
+    """
+    if value is None or isinstance(value, str) or (isinstance(value, int) and -(2**64) <= value < 2**64):
+        return value
+    return f"<{type(value).__name__}>"
+
+
 def _sig_structure(protected: bytes, payload: bytes) -> bytes:
     import cbor2  # COSE is read and written only when a COSE document is at hand
 
@@ -61,7 +71,7 @@ def decode_cose(data: bytes) -> DecodedJws:
             raise InvalidDocument("not a tagged COSE_Sign1 (CBOR tag 18)")
         protected_bytes, unprotected, payload_bytes, signature = message.value
         protected = cbor2.loads(protected_bytes) if protected_bytes else {}
-    except (cbor2.CBORDecodeError, ValueError, TypeError) as exc:
+    except (cbor2.CBORDecodeError, ValueError, TypeError, RecursionError) as exc:
         raise InvalidDocument(f"the COSE object does not decode: {exc}") from exc
     if not isinstance(protected, Mapping) or not isinstance(payload_bytes, bytes) or not isinstance(signature, bytes):
         raise InvalidDocument("a COSE_Sign1 needs a protected header map, an attached payload and a signature")
@@ -70,20 +80,21 @@ def decode_cose(data: bytes) -> DecodedJws:
     if set(unprotected) & {_ALG, _KID, _TYP, _CTY}:
         raise InvalidDocument("alg, kid, typ and cty must be in the protected header")
     try:
-        payload = json.loads(payload_bytes)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        payload = strict_json(payload_bytes)  # the same JSON rules as a JWS payload
+    except InvalidDocument as exc:
         raise InvalidDocument(f"the COSE payload is not JSON: {exc}") from exc
     if not isinstance(payload, dict):
         raise InvalidDocument("the COSE payload must be a JSON object")
-    kid = protected.get(_KID)
+    kid, alg = protected.get(_KID), protected.get(_ALG)
     header: dict[str, Any] = {
-        "alg": COSE_ALGORITHMS.get(int(alg), f"cose:{alg}") if isinstance(alg := protected.get(_ALG), int) else f"cose:{alg}",
-        "kid": kid.decode("utf-8", "replace") if isinstance(kid, bytes) else kid,
-        "typ": protected.get(_TYP),
-        "cty": protected.get(_CTY),
+        "alg": COSE_ALGORITHMS.get(alg, f"cose:{_label(alg)}") if isinstance(alg, int) else f"cose:{_label(alg)}",
+        "kid": kid.decode("utf-8", "replace") if isinstance(kid, bytes) else _label(kid),
+        "typ": _label(protected.get(_TYP)),
+        "cty": _label(protected.get(_CTY)),
     }
     if _CRIT in protected:
-        header["crit"] = protected[_CRIT]
+        crit = protected[_CRIT]
+        header["crit"] = [_label(c) for c in crit] if isinstance(crit, list) else _label(crit)
     return DecodedJws({k: v for k, v in header.items() if v is not None}, payload,
                       _sig_structure(protected_bytes, payload_bytes), signature, base64.b64encode(_raw(data)).decode())
 

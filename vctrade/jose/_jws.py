@@ -34,6 +34,7 @@ from vctrade.model._credentials import (
     structure_problems,
     with_signer,
 )
+from vctrade.model._json import json_problem, parse_json_int
 
 __all__ = [
     "ALGORITHMS",
@@ -94,17 +95,23 @@ def _no_constant(name: str) -> Any:
 
 
 def strict_json(data: bytes) -> Any:
-    """Parse JOSE JSON strictly: duplicate member names and NaN/Infinity are refused (InvalidDocument).
+    """Parse JOSE JSON strictly: duplicate member names, NaN/Infinity, and JSON that is not plain and bounded
+    (:func:`~vctrade.model._json.json_problem`: too deep, numbers beyond a double) are refused (InvalidDocument).
 
     RFC 7515 lets a parser keep the last duplicate; refusing closes the door on
     two parsers reading two different issuers out of the same signed bytes.
     """
     try:
-        return json.loads(data, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+        value = json.loads(data, object_pairs_hook=_no_duplicates, parse_constant=_no_constant,
+                           parse_int=parse_json_int)
     except RecursionError as exc:
         raise InvalidDocument("JSON nested too deeply") from exc
     except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
         raise InvalidDocument(f"not JSON: {exc}") from exc
+    problem = json_problem(value)
+    if problem:
+        raise InvalidDocument(problem)
+    return value
 
 
 def media_type(value: Any) -> Any:
@@ -173,8 +180,10 @@ def verify_jws_signature(decoded: DecodedJws, key: Key, alg: str) -> bool:
         return False
     parts = decoded.token.split(".")
     try:
-        if len(parts) != 3 or any(b64url_encode(b64url_decode(part)) != part for part in parts):
+        if len(parts) != 3:
             return False
+        for part in parts:
+            b64url_decode(part)  # refuses padded or non-canonical base64url, which jwcrypto would accept
     except EncodingError:
         return False
     if len(decoded.signature) != _SIGNATURE_LENGTHS[alg]:

@@ -26,6 +26,7 @@ from vctrade.errors import EncodingError, InputError, InvalidDocument, SigningEr
 from vctrade.jose._jws import DecodedJws, decode_jws, encode_jws, strict_json
 from vctrade.jsonld._jsonld import DocumentLoader, check_terms, default_loader
 from vctrade.model._credentials import structure_problems, with_signer
+from vctrade.model._json import MAX_DEPTH
 
 __all__ = ["issue", "disclose", "parse_sd_jwt", "reconstruct", "SdJwt", "JWT_CLAIMS", "sd_hash"]
 
@@ -149,7 +150,8 @@ def reconstruct(sd: SdJwt) -> tuple[dict[str, Any], dict[str, str]]:
     """The payload with every presented disclosure put back, and each used disclosure's JSON pointer.
 
     Raises InvalidDocument for an unknown hash algorithm, a duplicate digest, a
-    disclosure the payload does not reference, or one that overwrites a claim.
+    disclosure the payload does not reference, one that overwrites a claim, or
+    disclosures nested (each inside the last) deeper than any document may be.
     """
     payload = copy.deepcopy(sd.jws.payload)
     if payload.pop("_sd_alg", "sha-256") != "sha-256":
@@ -171,12 +173,15 @@ def reconstruct(sd: SdJwt) -> tuple[dict[str, Any], dict[str, str]]:
         seen.add(digest)
         return digest
 
-    def walk(node: Any, pointer: str) -> Any:
+    def walk(node: Any, pointer: str, depth: int = 0) -> Any:
+        # Each disclosure is bounded by strict_json, but disclosures nested in disclosures add up.
+        if depth > MAX_DEPTH:
+            raise InvalidDocument(f"{pointer[:120]}: the disclosed claims nest more than {MAX_DEPTH} levels deep")
         if isinstance(node, dict):
             digests = node.pop("_sd", [])
             if not isinstance(digests, list):
                 raise InvalidDocument("_sd must be an array of digests")
-            result = {name: walk(value, f"{pointer}/{name}") for name, value in node.items()}
+            result = {name: walk(value, f"{pointer}/{name}", depth + 1) for name, value in node.items()}
             for digest in map(claim, digests):
                 disclosure = by_digest.get(digest)
                 if disclosure is None:
@@ -188,7 +193,7 @@ def reconstruct(sd: SdJwt) -> tuple[dict[str, Any], dict[str, str]]:
                 if name in result:
                     raise InvalidDocument(f"a disclosure would overwrite the claim {pointer}/{name}")
                 used[disclosure] = f"{pointer}/{name}"
-                result[name] = walk(value, f"{pointer}/{name}")
+                result[name] = walk(value, f"{pointer}/{name}", depth + 1)
             return result
         if isinstance(node, list):
             items: list[Any] = []
@@ -201,9 +206,9 @@ def reconstruct(sd: SdJwt) -> tuple[dict[str, Any], dict[str, str]]:
                     if len(decoded) != 2:
                         raise InvalidDocument("an array-element disclosure must be [salt, value]")
                     used[disclosure] = f"{pointer}/{len(items)}"
-                    items.append(walk(decoded[1], f"{pointer}/{len(items)}"))
+                    items.append(walk(decoded[1], f"{pointer}/{len(items)}", depth + 1))
                 else:
-                    items.append(walk(item, f"{pointer}/{len(items)}"))
+                    items.append(walk(item, f"{pointer}/{len(items)}", depth + 1))
             return items
         return node
 

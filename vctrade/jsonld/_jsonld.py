@@ -9,7 +9,12 @@
   raises :class:`~vctrade.errors.JsonLdSafetyError` naming the term and where
   it appears, instead of leaving it silently unsigned.
 * :func:`canonize` is RDFC-1.0 with a selectable internal hash (SHA-384 for
-  P-384 suites) and a work bound against "poison" datasets.
+  P-384 suites).
+
+Every document is bounded by its loader's limits (see :class:`DocumentLoader`):
+its JSON shape is checked before expansion, the RDF dataset's size before
+RDFC-1.0, and a work and time budget is spent while processing; going over
+any is a :class:`~vctrade.errors.CanonicalizationLimitError`.
 
 Processed contexts are cached per loader, so verifying many credentials of
 one kind processes their contexts once.
@@ -29,7 +34,6 @@ from typing import Any
 
 from cachetools import LRUCache
 from pyld import jsonld
-from pyld.canon import URDNA2015
 from pyld.context_resolver import ContextResolver
 
 from vctrade._plugins import load_plugins
@@ -38,6 +42,8 @@ from vctrade.errors import (
     ContextError,
     JsonLdSafetyError,
 )
+from vctrade.jsonld._budget import Budget, check_json, too_costly
+from vctrade.jsonld._rdf import BoundedRDFC, ExpandedToRdf, dataset_size
 
 __all__ = ["DocumentLoader", "default_loader", "register_context", "expand_safe", "check_terms", "expanded_types", "canonize"]
 
@@ -56,14 +62,80 @@ def _bundled_contexts_dir() -> Path:
 
 
 class DocumentLoader:
-    """A JSON-LD document loader over pinned, local documents only.
+    """A JSON-LD document loader over pinned, local documents only, and the limits of the work it does.
 
     ``extra`` maps context URLs to a JSON document (dict) or a path of a JSON
     file; these are the caller's explicit additions and override nothing
     silently: adding a URL that is bundled with other content is refused.
+
+    Limits, per document (keyword arguments, also attributes a caller may
+    change; going over one is a :class:`~vctrade.errors.CanonicalizationLimitError`,
+    which verification reports as a failed check with the code in brackets):
+
+    ``max_json_depth`` (64)
+        nesting of objects and arrays, checked before expansion and before JCS
+        [``document_too_deep``].
+    ``max_json_values`` (100,000)
+        JSON values (objects, arrays, strings, numbers, booleans, nulls),
+        checked before expansion and before JCS [``document_too_large``].
+    ``max_context_terms`` (10,000) and ``context_terms_per_value`` (20)
+        term definitions processed while expanding one document: the larger
+        of ``max_context_terms`` and ``context_terms_per_value`` per JSON value
+        outside ``@context``. Processing a context costs one definition per
+        term, again each time it is applied on top of another context, so a
+        context URL repeated or re-applied at every level is refused
+        [``canonicalization_too_costly``].
+    ``max_blank_nodes`` (10,000) and ``max_quads`` (100,000)
+        the RDF dataset's size, checked before RDFC-1.0
+        [``canonicalization_too_costly``].
+    ``max_rdfc_work`` (100,000)
+        RDFC-1.0 Hash N-Degree Quads work over the whole run: each call costs
+        ``(1 + permutations tried) × (1 + blank nodes on its path)`` units
+        [``canonicalization_too_costly``].
+    ``max_seconds`` (2.0)
+        wall-clock time for one expansion, or for one RDF conversion and
+        RDFC-1.0 run [``canonicalization_too_costly``].
     """
 
-    def __init__(self, extra: Mapping[str, dict[str, Any] | str | Path] | None = None) -> None:
+    max_json_depth: int = 64
+    max_json_values: int = 100_000
+    max_context_terms: int = 10_000
+    context_terms_per_value: int = 20
+    max_blank_nodes: int = 10_000
+    max_quads: int = 100_000
+    max_rdfc_work: int = 100_000
+    max_seconds: float = 2.0
+
+    def __init__(
+        self,
+        extra: Mapping[str, dict[str, Any] | str | Path] | None = None,
+        *,
+        max_json_depth: int | None = None,
+        max_json_values: int | None = None,
+        max_context_terms: int | None = None,
+        context_terms_per_value: int | None = None,
+        max_blank_nodes: int | None = None,
+        max_quads: int | None = None,
+        max_rdfc_work: int | None = None,
+        max_seconds: float | None = None,
+    ) -> None:
+        # None keeps the class default, so a subclass may change a default for all its instances.
+        if max_json_depth is not None:
+            self.max_json_depth = max_json_depth
+        if max_json_values is not None:
+            self.max_json_values = max_json_values
+        if max_context_terms is not None:
+            self.max_context_terms = max_context_terms
+        if context_terms_per_value is not None:
+            self.context_terms_per_value = context_terms_per_value
+        if max_blank_nodes is not None:
+            self.max_blank_nodes = max_blank_nodes
+        if max_quads is not None:
+            self.max_quads = max_quads
+        if max_rdfc_work is not None:
+            self.max_rdfc_work = max_rdfc_work
+        if max_seconds is not None:
+            self.max_seconds = max_seconds
         self._dir = _bundled_contexts_dir()
         with open(self._dir / "index.json", encoding="utf-8") as handle:
             self._index: dict[str, dict[str, str]] = json.load(handle)
@@ -95,8 +167,11 @@ class DocumentLoader:
             self._documents[url] = document
 
     def knows(self, url: str) -> bool:
-        """Whether ``url`` can be served."""
-        return url in self._documents or url in self._index or url in _registered
+        """Whether ``url`` can be served (bundled and pinned, added to this loader, or shipped by a plug-in)."""
+        if url in self._documents or url in self._index:
+            return True
+        load_plugins()  # a plug-in may ship this context
+        return url in _registered
 
     def _load_bundled(self, url: str) -> dict[str, Any]:
         entry = self._index[url]
@@ -131,6 +206,13 @@ class DocumentLoader:
     def __call__(self, url: str, options: Any = None) -> dict[str, Any]:
         """The pyld document-loader protocol."""
         return {"contextUrl": None, "documentUrl": url, "document": self.document(url), "tag": "static"}
+
+    def check_json_limits(self, value: Any) -> int:
+        """Refuse ``value`` if it is deeper or larger than ``max_json_depth`` / ``max_json_values``.
+
+        Returns the number of its JSON values outside ``@context`` members.
+        """
+        return check_json(value, max_depth=self.max_json_depth, max_values=self.max_json_values)
 
     def pyld_options(self, **extra: Any) -> dict[str, Any]:
         """Options that make pyld use this loader and its private context cache."""
@@ -186,10 +268,10 @@ def _paths_of_key(node: Any, key: str, path: str = "") -> Iterator[str]:
 
 
 def _unwrap_jsonld_error(exc: BaseException) -> BaseException:
-    """pyld wraps loader errors in JsonLdError chains; find ours if it is there."""
+    """pyld wraps loader errors (and our budget's) in JsonLdError chains; find ours if it is there."""
     seen: BaseException | None = exc
     while seen is not None:
-        if isinstance(seen, ContextError):
+        if isinstance(seen, (ContextError, CanonicalizationLimitError)):
             return seen
         details = getattr(seen, "details", None)
         cause = details.get("cause") if isinstance(details, dict) else None
@@ -236,11 +318,13 @@ def _run_pyld(operation: str, document: Any, loader: DocumentLoader, processor: 
         return getattr(processor, operation)(document, loader.pyld_options(**options))
     except jsonld.JsonLdError as exc:
         cause = _unwrap_jsonld_error(exc)
-        if isinstance(cause, ContextError):
+        if isinstance(cause, (ContextError, CanonicalizationLimitError)):
             raise cause from None
         raise JsonLdSafetyError(f"JSON-LD processing failed: {_describe_jsonld_error(exc)}") from None
     except RecursionError:
-        raise JsonLdSafetyError("JSON-LD processing failed: the document is nested too deeply") from None
+        # Only if a caller raised max_json_depth past what Python's stack holds.
+        raise CanonicalizationLimitError("JSON-LD processing failed: the document is nested too deeply",
+                                         code="document_too_deep") from None
     except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
         # pyld raises plain exceptions for some malformed input (a relative context URL, say): still the input's fault
         raise JsonLdSafetyError(f"JSON-LD processing failed: {exc}") from None
@@ -257,7 +341,10 @@ def expand_safe(document: dict[str, Any], loader: DocumentLoader | None = None) 
 
 
 def _memoized_expansion(document: dict[str, Any], loader: DocumentLoader) -> list[Any]:
-    """The memo's own expansion of ``document`` (callers that keep or change it take a copy)."""
+    """The memo's own expansion of ``document`` (callers that keep or change it take a copy).
+
+    The loader's limits bound each expansion; a memo hit costs no work, so it needs no check.
+    """
     try:
         memo_key = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     except (TypeError, ValueError, RecursionError):
@@ -267,7 +354,9 @@ def _memoized_expansion(document: dict[str, Any], loader: DocumentLoader) -> lis
             cached = loader.expansions.get(memo_key)
         if cached is not None:
             return cached
-    expanded = _expand_safe(document, loader)
+    content = loader.check_json_limits(document)
+    allowance = max(loader.max_context_terms, loader.context_terms_per_value * content)
+    expanded = _expand_safe(document, loader, Budget(loader.max_seconds, max_terms=allowance))
     if memo_key is not None:
         with loader._lock:
             loader.expansions[memo_key] = expanded
@@ -288,13 +377,29 @@ def expanded_types(document: dict[str, Any], loader: DocumentLoader | None = Non
     return frozenset(found)
 
 
-def _expand_safe(document: dict[str, Any], loader: DocumentLoader) -> list[Any]:
+class _BudgetedExpansion(jsonld.JsonLdProcessor):  # type: ignore[misc]  # pyld is untyped
+    """pyld's expansion, counting its steps against a budget's deadline (contexts cost work too)."""
+
+    def __init__(self, budget: Budget, **options: Any) -> None:
+        super().__init__(**options)
+        self._budget = budget
+
+    def _expand(self, *args: Any, **kwargs: Any) -> Any:  # noqa: D102 (pyld hook)
+        self._budget.tick()
+        return super()._expand(*args, **kwargs)
+
+    def _create_term_definition(self, *args: Any, **kwargs: Any) -> Any:  # noqa: D102 (pyld hook)
+        self._budget.define_term()
+        return super()._create_term_definition(*args, **kwargs)
+
+
+def _expand_safe(document: dict[str, Any], loader: DocumentLoader, budget: Budget) -> list[Any]:
     dropped: list[str] = []
 
     def on_dropped(term: Any) -> None:
         dropped.append(str(term))
 
-    processor = jsonld.JsonLdProcessor(on_property_dropped=on_dropped)
+    processor = _BudgetedExpansion(budget, on_property_dropped=on_dropped)
     expanded: list[Any] = _run_pyld("expand", document, loader, processor)
     if dropped:
         term = dropped[0]
@@ -308,56 +413,28 @@ def _expand_safe(document: dict[str, Any], loader: DocumentLoader) -> list[Any]:
     return expanded
 
 
-class _ExpandedToRdf(jsonld.JsonLdProcessor):  # type: ignore[misc]  # pyld is untyped
-    """to_rdf over a document :func:`expand_safe` already expanded: skips pyld's second expansion."""
-
-    def expand(self, input_: Any, options: Any) -> Any:  # noqa: D102 (pyld hook)
-        return input_
-
-
-class _BoundedRDFC(URDNA2015):  # type: ignore[misc]  # pyld is untyped
-    """RDFC-1.0 with a selectable hash and a bound on deep iterations per blank node.
-
-    The bound follows the common "max work factor 1" rule: no blank node is
-    hashed by the N-degree algorithm more times than there are blank nodes.
-    """
-
-    def __init__(self, hash_name: str, max_work_factor: int) -> None:
-        super().__init__()
-        self._hash_name = hash_name
-        self._max_work_factor = max_work_factor
-        self._deep_iterations: dict[str, int] = {}
-        self._max_deep: int | None = None
-
-    def create_hash(self) -> Any:  # noqa: D102 (pyld hook)
-        return hashlib.new(self._hash_name)
-
-    def hash_n_degree_quads(self, id_: str, issuer: Any) -> Any:  # noqa: D102 (pyld hook)
-        if self._max_deep is None:
-            self._max_deep = max(1, len(self.blank_node_info)) ** self._max_work_factor
-        count = self._deep_iterations.get(id_, 0)
-        if count >= self._max_deep:
-            raise CanonicalizationLimitError(
-                "RDFC-1.0 canonicalization exceeded its work bound; the document's blank nodes "
-                "are too symmetric to canonicalize safely"
-            )
-        self._deep_iterations[id_] = count + 1
-        return super().hash_n_degree_quads(id_, issuer)
-
-
 def canonize(
     document: dict[str, Any],
     loader: DocumentLoader | None = None,
     *,
     hash_name: str = "sha256",
-    max_work_factor: int = 1,
 ) -> str:
-    """RDFC-1.0 canonical N-Quads of ``document`` after safe expansion.
+    """RDFC-1.0 canonical N-Quads of ``document`` after safe expansion, within the loader's limits.
 
     ``hash_name`` is the hash RDFC-1.0 uses internally (``sha384`` for P-384).
+    Raises :class:`~vctrade.errors.CanonicalizationLimitError` when the
+    document goes over a limit of ``loader`` (see :class:`DocumentLoader`).
     """
     loader = loader or default_loader()
     expanded = expand_safe(document, loader)
-    dataset = _run_pyld("to_rdf", expanded, loader, _ExpandedToRdf(), produceGeneralizedRdf=False)
-    canonical: str = _BoundedRDFC(hash_name, max_work_factor).main(dataset, {"format": "application/n-quads"})
+    budget = Budget(loader.max_seconds, max_work=loader.max_rdfc_work)
+    dataset = _run_pyld("to_rdf", expanded, loader, ExpandedToRdf(budget), produceGeneralizedRdf=False)
+    quads, blank_nodes = dataset_size(dataset)
+    if blank_nodes > loader.max_blank_nodes:
+        raise too_costly(f"the document has {blank_nodes} blank nodes, over the limit of {loader.max_blank_nodes} "
+                         "(DocumentLoader.max_blank_nodes)")
+    if quads > loader.max_quads:
+        raise too_costly(f"the document has {quads} RDF quads, over the limit of {loader.max_quads} "
+                         "(DocumentLoader.max_quads)")
+    canonical: str = BoundedRDFC(hash_name, budget).main(dataset, {"format": "application/n-quads"})
     return canonical

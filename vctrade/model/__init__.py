@@ -1,4 +1,5 @@
-"""The VC data model (2.0 and 1.1): structure of credentials and presentations, dates, issuer and holder ids.
+"""The VC data model (2.0 and 1.1): structure of credentials and presentations, dates, issuer and holder ids,
+and the plain, bounded JSON they must be made of.
 
 Pure functions over JSON: nothing here signs, fetches or expands JSON-LD.
 """
@@ -17,6 +18,7 @@ from vctrade.model._credentials import (
     types_of,
     validity_problem,
 )
+from vctrade.model._json import MAX_DEPTH, json_problem, parse_json_int
 
 __all__ = [
     "VC_V2_CONTEXT",
@@ -29,4 +31,7 @@ __all__ = [
     "issuer_id",
     "holder_id",
     "types_of",
+    "MAX_DEPTH",
+    "json_problem",
+    "parse_json_int",
 ]

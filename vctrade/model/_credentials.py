@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from vctrade.errors import InvalidDocument, SigningError
+from vctrade.model._json import json_problem
 
 __all__ = [
     "VC_V2_CONTEXT",
@@ -25,22 +26,23 @@ __all__ = [
 VC_V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 VC_V1_CONTEXT = "https://www.w3.org/2018/credentials/v1"
 
+# Matched with fullmatch: "$" would also match before a trailing newline. ASCII digits only (\d takes "٢").
 _DATETIME = re.compile(
-    r"^(?P<date>-?\d{4,}-\d{2}-\d{2})T(?P<time>\d{2}:\d{2}:\d{2})(?P<frac>\.\d+)?(?P<tz>Z|z|[+-]\d{2}:\d{2})$"
+    r"(?P<date>-?[0-9]{4,}-[0-9]{2}-[0-9]{2})T(?P<time>[0-9]{2}:[0-9]{2}:[0-9]{2})(?P<frac>\.[0-9]+)?(?P<tz>Z|z|[+-][0-9]{2}:[0-9]{2})"
 )
-_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:\S+$")
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:\S+")
 
 
 def parse_datetime(value: Any) -> datetime:
     """Parse an XML Schema dateTimeStamp (a timezone is required) into an aware UTC datetime."""
-    match = _DATETIME.match(value) if isinstance(value, str) else None
+    match = _DATETIME.fullmatch(value) if isinstance(value, str) else None
     if match is None:
         raise InvalidDocument(f"not a date-time with a timezone (e.g. 2026-01-31T12:00:00Z): {str(value)[:40]!r}")
     frac = (match["frac"] or "")[:7]  # Python keeps microseconds: at most 6 digits after the dot
     tz = "+00:00" if match["tz"] in ("Z", "z") else match["tz"]
     try:
         return datetime.fromisoformat(f"{match['date']}T{match['time']}{frac}{tz}").astimezone(timezone.utc)
-    except ValueError as exc:
+    except (ValueError, OverflowError) as exc:  # OverflowError: in UTC it falls before year 1 or after 9999
         raise InvalidDocument(f"not a valid date-time: {value!r} ({exc})") from exc
 
 
@@ -83,13 +85,17 @@ def holder_id(document: dict[str, Any]) -> str | None:
 
 
 def _is_url(value: Any) -> bool:
-    return isinstance(value, str) and bool(_URL.match(value))
+    return isinstance(value, str) and bool(_URL.fullmatch(value))
 
 
 def structure_problems(document: Any, *, kind: str = "VerifiableCredential") -> list[str]:
     """Every data-model rule ``document`` breaks (empty when well formed)."""
     if not isinstance(document, dict):
         return ["the document must be a JSON object"]
+    # First, and alone: the rules below, and every stage after them, may walk the document.
+    malformed = json_problem(document)
+    if malformed:
+        return [malformed]
     problems: list[str] = []
     contexts = document.get("@context")
     version = data_model_version(document)

@@ -4,5 +4,6 @@ from __future__ import annotations
 
 from vctrade.service._app import create_app, http_status
 from vctrade.service._config import IssuerConfig, ServiceConfig
+from vctrade.service._server import serve, server_config
 
-__all__ = ["ServiceConfig", "IssuerConfig", "create_app", "http_status"]
+__all__ = ["ServiceConfig", "IssuerConfig", "create_app", "http_status", "serve", "server_config"]

@@ -11,32 +11,47 @@
 
 Issue and status need a bearer token from the configuration (``[auth] tokens``,
 or OAuth2 access tokens — JWTs — from the configured ``[auth.oauth2]`` issuer,
-checked against its local JWKS); verify is open. Bodies are capped; malformed
-JSON is a 400 with a JSON error; a server error never shows a traceback.
-Verification runs in a worker thread, so one slow did:web fetch does not stall
-other requests.
+checked against its local JWKS); verify is open. An access token gets the JWS
+checks a credential gets (allow-listed ``alg`` fitting the key, no ``crit``)
+and those of RFC 9068: ``typ`` must be ``at+jwt`` (an ID token or any other JWT
+of the same issuer is not an access token), ``iss`` and ``aud`` must match,
+``exp`` is required and not past, ``nbf`` and ``iat`` (when present) not in the
+future, all with the 5-minute clock skew verification allows; any refusal is a
+401 ``unauthorized`` that says why.
+
+Bodies are capped; malformed JSON (an integer over Python's 4,300-digit limit
+included) is a 400 with a JSON error; a bad request is a 4xx, never a 500, and
+a server error never shows a traceback. Verification runs in worker threads of
+its own: at most ``max_pending_verifications`` of them wait on the network (a
+did:web or status-list fetch, each within ``fetch_timeout_seconds``), one more
+is answered at once with 503, code ``busy`` in its checks and ``Retry-After``,
+so hosts that answer slowly never stall verifications that need no network.
 
 The configuration is read by :class:`~vctrade.service.ServiceConfig`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hmac
 import json
+import math
 import os
 import time
-from typing import Any
+from typing import Any, TypeGuard
 
+from anyio import CapacityLimiter, to_thread
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, JSONResponse
 
 from vctrade._batch import VerifyOptions
+from vctrade._http import FetchSlots
 from vctrade._issuance import issue
 from vctrade._keys import Key
 from vctrade._result import VerificationResult
 from vctrade.di import sign
-from vctrade.did import create_did_web_document, network_resolver
+from vctrade.did import create_did_web_document
 from vctrade.errors import (
     InputError,
     NotFound,
@@ -49,10 +64,17 @@ from vctrade.errors import (
     Unauthorized,
     VctradeError,
 )
-from vctrade.jose import ALGORITHMS, decode_jws, envelope, verify_jws_signature
+from vctrade.jose import (
+    ALGORITHMS,
+    DecodedJws,
+    decode_jws,
+    envelope,
+    media_type,
+    verify_jws_signature,
+)
 from vctrade.service._config import IssuerConfig, ServiceConfig
 from vctrade.status import Registry
-from vctrade.verification import verify
+from vctrade.verification import DEFAULT_SKEW, verify
 
 __all__ = ["ServiceConfig", "IssuerConfig", "create_app", "http_status"]
 
@@ -90,16 +112,48 @@ def _authorize(config: ServiceConfig, header: str | None) -> None:
             decoded = decode_jws(token)
         except VctradeError:
             raise Unauthorized("the bearer token is not valid") from None
-        claims, alg = decoded.payload, decoded.header.get("alg")
-        # The same strict JWS path as credentials: allow-listed alg fitting the key, no crit, jwcrypto verifies.
-        signed = isinstance(alg, str) and "crit" not in decoded.header and any(
-            ALGORITHMS.get(alg) == k.key_type and verify_jws_signature(decoded, k, alg) for k in config.oauth2_keys)
-        audience = claims.get("aud")
-        if (signed and claims.get("iss") == config.oauth2["issuer"]
-                and config.oauth2["audience"] in (audience if isinstance(audience, list) else [audience])
-                and isinstance(claims.get("exp"), (int, float)) and claims["exp"] > time.time()):
+        problem = _access_token_problem(decoded, config.oauth2, config.oauth2_keys, time.time())
+        if problem is None:
             return
+        raise Unauthorized(f"the bearer token is not valid: {problem}")
     raise Unauthorized("the bearer token is not valid")
+
+
+def _numeric_date(value: Any) -> TypeGuard[float]:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _access_token_problem(decoded: DecodedJws, oauth2: dict[str, Any], keys: tuple[Key, ...], now: float) -> str | None:
+    """Why an OAuth2 access token (an RFC 9068 JWT) is refused by ``[auth.oauth2]``, or None when it is accepted."""
+    header, claims = decoded.header, decoded.payload
+    # The JWS checks a credential gets: allow-listed alg fitting the key, no crit, then jwcrypto verifies.
+    alg = header.get("alg")
+    if not isinstance(alg, str) or alg not in ALGORITHMS:
+        return f"alg {alg!r} is not allowed"
+    if "crit" in header:
+        return "it marks header parameters critical; none is understood here"
+    # RFC 9068 section 4: a resource server rejects any typ but at+jwt, so no other JWT of the issuer
+    # (an ID token, a logout token) passes for an access token.
+    if media_type(header.get("typ")) != "at+jwt":
+        return f"typ is {header.get('typ')!r}, not at+jwt (RFC 9068)"
+    if not any(ALGORITHMS[alg] == key.key_type and verify_jws_signature(decoded, key, alg) for key in keys):
+        return "its signature does not verify with the authorization server's keys"
+    audience = claims.get("aud")
+    if claims.get("iss") != oauth2["issuer"]:
+        return "it is not from the configured issuer"
+    if oauth2["audience"] not in (audience if isinstance(audience, list) else [audience]):
+        return "it is not meant for this service (aud)"
+    skew = DEFAULT_SKEW.total_seconds()
+    exp, nbf, iat = claims.get("exp"), claims.get("nbf"), claims.get("iat")
+    if not _numeric_date(exp):
+        return "exp is missing or not a NumericDate"
+    if exp < now - skew:
+        return "it has expired"
+    if nbf is not None and (not _numeric_date(nbf) or nbf > now + skew):
+        return "nbf is not a NumericDate or is in the future"
+    if iat is not None and (not _numeric_date(iat) or iat > now + skew):
+        return "iat is not a NumericDate or is in the future"
+    return None
 
 
 class Service:
@@ -107,8 +161,10 @@ class Service:
 
     def __init__(self, config: ServiceConfig) -> None:
         self.config = config
-        self.options = VerifyOptions(fetch=config.fetch)
-        self.resolver = network_resolver(config.fetch)
+        # Every verification's fetches share these slots: slow hosts hold at most that many threads.
+        fetch = dataclasses.replace(config.fetch, slots=FetchSlots(config.max_pending_verifications))
+        self.options = VerifyOptions(fetch=fetch)
+        self.resolver = self.options.resolver()
         self.loader = self.options.loader()
         self.status_source = self.options.status_source()
 
@@ -124,7 +180,10 @@ class Service:
         credential, options = body.get("credential"), body.get("options") or {}
         if not isinstance(credential, dict) or not isinstance(options, dict):
             raise RequestError("the body needs a credential object (and options, an object)")
-        issuer = self.issuer(name or options.get("issuer"))
+        chosen = name or options.get("issuer")
+        if chosen is not None and not isinstance(chosen, str):
+            raise RequestError("options.issuer must be the name of an issuer (a string)")
+        issuer = self.issuer(chosen)
         registry = Registry(self.config.registry_path) if self.config.registry_path is not None else None
         try:
             issued = issue(credential, issuer.key, format=issuer.format, suite=issuer.suite,
@@ -135,8 +194,8 @@ class Service:
         secured = issued.secured
         return {"verifiableCredential": envelope(secured) if isinstance(secured, str) else secured}
 
-    def verify(self, body: dict[str, Any], presentation: bool) -> tuple[int, dict[str, Any]]:
-        """Verify a credential or presentation; the HTTP status follows the verdict."""
+    def verify(self, body: dict[str, Any], presentation: bool) -> tuple[int, dict[str, Any], dict[str, str]]:
+        """Verify a credential or presentation; the HTTP status (and headers) follow the verdict."""
         member = "verifiablePresentation" if presentation else "verifiableCredential"
         document, options = body.get(member), body.get("options") or {}
         if document is None or not isinstance(options, dict):
@@ -149,21 +208,31 @@ class Service:
         )
         report = result.to_dict() | {"errors": [c.message for c in result.all_checks() if c.status != "passed"]}
         if result.verified:
-            return 200, report
-        return (503 if result.undecided else 422), report
+            return 200, report, {}
+        if not result.undecided:
+            return 422, report, {}
+        if any(check.code == "busy" for check in result.all_checks()):
+            # Every fetch slot was taken; each frees within one fetch deadline.
+            return 503, report, {"Retry-After": str(math.ceil(self.config.fetch.timeout))}
+        return 503, report, {}
 
     def change_status(self, body: dict[str, Any]) -> dict[str, Any]:
         """Revoke, suspend or reinstate an issued credential, then republish the lists."""
         if self.config.registry_path is None:
             raise NotFound("this service keeps no registry ([server] registry)", code="no_registry")
-        credential_id, action = body.get("credentialId"), body.get("action")
-        if action is None and isinstance(body.get("credentialStatus"), list) and body["credentialStatus"]:
-            wanted = body["credentialStatus"][0].get("status")  # the VC API's shape
-            action = {"revoked": "revoke", "suspended": "suspend", "active": "reinstate"}.get(wanted)
-        if not isinstance(credential_id, str) or action not in ("revoke", "suspend", "reinstate"):
-            raise RequestError("the body needs credentialId and action: revoke, suspend or reinstate")
+        credential_id, action, reason = body.get("credentialId"), body.get("action"), body.get("reason")
+        if action is None and "credentialStatus" in body:  # the VC API's shape: [{"status": "revoked"}]
+            statuses = body["credentialStatus"]
+            first = statuses[0] if isinstance(statuses, list) and statuses else None
+            wanted = first.get("status") if isinstance(first, dict) else None
+            action = _ACTIONS.get(wanted) if isinstance(wanted, str) else None
+        if not isinstance(credential_id, str) or not isinstance(action, str) or action not in _ACTIONS.values():
+            raise RequestError("the body needs credentialId and action: revoke, suspend or reinstate "
+                               '(or credentialStatus: [{"status": "revoked" | "suspended" | "active"}])')
+        if reason is not None and not isinstance(reason, str):
+            raise RequestError("reason must be a string")
         with Registry(self.config.registry_path) as registry:
-            getattr(registry, action)(credential_id, body.get("reason"))
+            getattr(registry, action)(credential_id, reason)
             self.publish(registry)
             return registry.credential_status(credential_id)
 
@@ -191,9 +260,36 @@ class Service:
         return create_did_web_document(did, [i.key for i in same], [i.name for i in same])
 
 
+_ACTIONS = {"revoked": "revoke", "suspended": "suspend", "active": "reinstate"}
+
+# Threads for verifications beyond those that may wait on the network: the ones that need none keep answering.
+_SPARE_VERIFY_THREADS = 8
+
+
+class _Verifications:
+    """Runs verifications in worker threads, at most ``max_pending_verifications`` + 8 at once.
+
+    Verifications have a thread limit of their own (issuing and status changes keep anyio's
+    default one). At most ``max_pending_verifications`` of their threads wait on the network (the
+    fetch slots see to that), so the others stay free for verifications that need none.
+    """
+
+    def __init__(self, config: ServiceConfig, service: Service) -> None:
+        self._service = service
+        self._size = config.max_pending_verifications + _SPARE_VERIFY_THREADS
+        self._limiter: CapacityLimiter | None = None
+
+    async def run(self, body: dict[str, Any], presentation: bool) -> tuple[int, dict[str, Any], dict[str, str]]:
+        """``Service.verify`` in a worker thread."""
+        if self._limiter is None:  # made inside the event loop, which older anyio versions need
+            self._limiter = CapacityLimiter(self._size)
+        return await to_thread.run_sync(self._service.verify, body, presentation, limiter=self._limiter)
+
+
 def create_app(config: ServiceConfig) -> Any:
     """The ASGI application (FastAPI) for ``config``."""
     service = Service(config)
+    verifications = _Verifications(config, service)
     app = FastAPI(title="vctrade", version="0.1.0", docs_url=None, redoc_url=None,
                   description="Issue, verify and manage the status of verifiable credentials (W3C VC API).")
 
@@ -202,7 +298,9 @@ def create_app(config: ServiceConfig) -> Any:
         body: dict[str, Any] = {"error": exc.message, "code": exc.code}
         if isinstance(exc, TradeDocumentError):
             body["problems"] = list(exc.problems)  # each names the field and the rule it breaks
-        return JSONResponse(body, status_code=http_status(exc))
+        # RFC 6750: a 401 says which scheme it wants.
+        headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else None
+        return JSONResponse(body, status_code=http_status(exc), headers=headers)
 
     @app.exception_handler(Exception)
     async def unexpected(_request: Request, _exc: Exception) -> JSONResponse:
@@ -223,7 +321,7 @@ def create_app(config: ServiceConfig) -> Any:
                 raise RequestTooLarge(f"the body is over {config.max_body_bytes} bytes")
         try:
             body = json.loads(raw)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, an integer over Python's digit limit
             raise RequestError(f"the body is not valid JSON: {exc}", code="malformed_json") from None
         except RecursionError:
             raise RequestError("the body is nested too deeply", code="malformed_json") from None
@@ -242,14 +340,14 @@ def create_app(config: ServiceConfig) -> Any:
     @app.post("/credentials/verify")
     async def verify_credential(request: Request) -> JSONResponse:
         """Verify a credential: 200 verified, 422 not verified, 503 undecided."""
-        status, report = await run_in_threadpool(service.verify, await json_body(request), False)
-        return JSONResponse(report, status_code=status)
+        status, report, headers = await verifications.run(await json_body(request), False)
+        return JSONResponse(report, status_code=status, headers=headers)
 
     @app.post("/presentations/verify")
     async def verify_presentation(request: Request) -> JSONResponse:
         """Verify a presentation with the expected challenge and domain."""
-        status, report = await run_in_threadpool(service.verify, await json_body(request), True)
-        return JSONResponse(report, status_code=status)
+        status, report, headers = await verifications.run(await json_body(request), True)
+        return JSONResponse(report, status_code=status, headers=headers)
 
     @app.post("/credentials/status")
     async def change_status(request: Request) -> JSONResponse:

@@ -10,6 +10,9 @@ The configuration (TOML)::
     status_site = "site"               # where published status lists are written and served from
     policy = "policy.toml"             # optional: applied to every verification
     allow_private_hosts = false
+    fetch_timeout_seconds = 10         # one deadline for each did:web or status-list fetch, start to end
+    max_pending_verifications = 16     # verifications waiting on the network at once; one more: 503, Retry-After
+    header_timeout_seconds = 5         # a connection that has not sent a request's headers by then is closed
 
     [auth]
     tokens = ["env:VCTRADE_API_TOKEN"] # literal tokens, or env:NAME
@@ -76,6 +79,8 @@ class ServiceConfig:
     status_site: Path | None = None
     policy: TrustPolicy | None = None
     fetch: FetchPolicy = field(default_factory=FetchPolicy)
+    max_pending_verifications: int = 16
+    header_timeout_seconds: float = 5.0
 
     @classmethod
     def load(cls, path: str | Path) -> ServiceConfig:
@@ -96,6 +101,10 @@ class ServiceConfig:
         if unknown:
             raise ConfigError(f"unknown configuration section(s): {', '.join(sorted(unknown))}")
         server, auth = data.get("server", {}), data.get("auth", {})
+        # A misspelt limit would silently be its default: refuse what is not known.
+        unknown = set(server) - _SERVER_KEYS
+        if unknown:
+            raise ConfigError(f"unknown [server] setting(s): {', '.join(sorted(unknown))}")
         issuers: dict[str, IssuerConfig] = {}
         default = None
         for entry in data.get("issuer", []):
@@ -129,13 +138,29 @@ class ServiceConfig:
             oauth2=oauth2,
             oauth2_keys=keys,
             host=str(server.get("host", "127.0.0.1")),
-            port=int(server.get("port", 8080)),
-            max_body_bytes=int(server.get("max_body_bytes", 1_048_576)),
+            port=int(_number(server, "port", 8080, integer=True)),
+            max_body_bytes=int(_number(server, "max_body_bytes", 1_048_576, integer=True)),
             registry_path=base / server["registry"] if server.get("registry") else None,
             status_site=base / server["status_site"] if server.get("status_site") else None,
             policy=policy,
-            fetch=FetchPolicy(allow_private_hosts=bool(server.get("allow_private_hosts", False))),
+            fetch=FetchPolicy(allow_private_hosts=bool(server.get("allow_private_hosts", False)),
+                              timeout=_number(server, "fetch_timeout_seconds", 10.0)),
+            max_pending_verifications=int(_number(server, "max_pending_verifications", 16, integer=True)),
+            header_timeout_seconds=_number(server, "header_timeout_seconds", 5.0),
         )
+
+
+_SERVER_KEYS = {"host", "port", "max_body_bytes", "registry", "status_site", "policy", "allow_private_hosts",
+                "fetch_timeout_seconds", "max_pending_verifications", "header_timeout_seconds"}
+
+
+def _number(server: dict[str, Any], name: str, default: float, *, integer: bool = False) -> float:
+    """A positive number from [server] (a whole one if ``integer``), or ``default`` when absent."""
+    value = server.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or (integer and not isinstance(value, int)) \
+            or not 0 < value < float("inf"):
+        raise ConfigError(f"[server] {name} must be a positive {'whole ' if integer else ''}number, not {value!r}")
+    return value
 
 
 def _secret(value: Any) -> str:

@@ -1,12 +1,17 @@
 """The status check: one check per ``credentialStatus`` entry — the list fetched, verified, in range, the bit clear.
 
 Reads Bitstring Status List entries, and StatusList2021 entries for older issuers.
+A list is believed only for the URL it was fetched for (its ``id`` is that
+URL: whoever serves one list of an issuer could otherwise serve another of the
+same issuer, and un-revoke a credential) and only once it is valid (a list
+dated in the future is not yet the issuer's word).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from vctrade._result import ERROR, FAILED, PASSED, Check, Status
@@ -16,6 +21,8 @@ from vctrade.status._bitstring import MIN_ENTRIES, Bitstring
 from vctrade.status._sources import CachingSource, StatusListSource, VerifyList
 
 __all__ = ["check_status"]
+
+_INDEX = re.compile(r"[0-9]{1,12}")  # ASCII only: str.isdigit() also takes "²", and int() reads "١٢" as 12
 
 
 @dataclass(frozen=True)
@@ -35,31 +42,43 @@ def _parse_entry(entry: Any) -> _Entry:
     purpose, url, raw_index = entry.get("statusPurpose"), entry.get("statusListCredential"), entry.get("statusListIndex")
     if not isinstance(purpose, str) or not isinstance(url, str) or not url:
         raise InvalidDocument("credentialStatus needs statusPurpose and statusListCredential strings")
-    if not isinstance(raw_index, str) or not raw_index.isdigit() or len(raw_index) > 12:
-        raise InvalidDocument(f"statusListIndex must be a string of digits, got {raw_index!r}")
+    if not isinstance(raw_index, str) or not _INDEX.fullmatch(raw_index):
+        raise InvalidDocument(f"statusListIndex must be a string of at most 12 digits 0-9, got {str(raw_index)[:40]!r}")
     if entry.get("statusSize", 1) != 1:
         raise InvalidDocument("statusSize other than 1 (status messages) is not supported")
     return _Entry(purpose, int(raw_index), url, kind == "StatusList2021Entry")
 
 
-def _list_problem(status_list: dict[str, Any], entry: _Entry, issuer: str | None, now: datetime) -> tuple[Status, str] | None:
-    """(status, message) when the list cannot be used for this entry, else None."""
+def _list_problem(status_list: dict[str, Any], entry: _Entry, issuer: str | None, now: datetime,
+                  skew: timedelta) -> tuple[Status, str, str] | None:
+    """(status, code, message) when the list cannot be used for this entry, else None.
+
+    What makes the list wrong (failed) is reported before what makes it untimely (error).
+    """
     wanted = "StatusList2021Credential" if entry.legacy else "BitstringStatusListCredential"
     if wanted not in types_of(status_list):
-        return FAILED, f"{entry.list_url} is not a {wanted}"
+        return FAILED, "status_list_unusable", f"{entry.list_url} is not a {wanted}"
     if issuer_id(status_list) != issuer:
-        return FAILED, f"the status list is issued by {issuer_id(status_list)}, not by the credential's issuer {issuer}"
-    until = status_list.get("validUntil") or status_list.get("expirationDate")
-    if until is not None:
-        try:
-            if parse_datetime(until) < now:
-                return ERROR, f"the status list expired at {until}; a fresh one could not be had"
-        except InvalidDocument as exc:
-            return FAILED, f"the status list's validity: {exc}"
+        return FAILED, "status_list_unusable", \
+            f"the status list is issued by {issuer_id(status_list)}, not by the credential's issuer {issuer}"
+    if status_list.get("id") != entry.list_url:
+        return FAILED, "status_list_not_bound", \
+            f"the list served for {entry.list_url} is the list {str(status_list.get('id'))[:200]!r}, not that one"
     subject = status_list.get("credentialSubject")
     purposes = subject.get("statusPurpose") if isinstance(subject, dict) else None
     if entry.purpose not in (purposes if isinstance(purposes, list) else [purposes]):
-        return FAILED, f"the status list is for {purposes!r}, not {entry.purpose!r}"
+        return FAILED, "status_list_unusable", f"the status list is for {purposes!r}, not {entry.purpose!r}"
+    try:
+        # validFrom (VCDM 2.0) or issuanceDate (VC 1.1, as StatusList2021 lists are): whichever the list has.
+        for name in ("validFrom", "issuanceDate"):
+            if name in status_list and parse_datetime(status_list[name]) > now + skew:
+                return ERROR, "status_list_not_yet_valid", \
+                    f"the status list is valid only from {status_list[name]}; the status now cannot be known"
+        until = status_list.get("validUntil") or status_list.get("expirationDate")
+        if until is not None and parse_datetime(until) < now:
+            return ERROR, "status_list_unusable", f"the status list expired at {until}; a fresh one could not be had"
+    except InvalidDocument as exc:
+        return FAILED, "status_list_unusable", f"the status list's validity: {exc}"
     return None
 
 
@@ -69,8 +88,10 @@ def check_status(
     source: StatusListSource,
     verify_list: VerifyList,
     now: datetime,
+    skew: timedelta = timedelta(0),
 ) -> list[Check]:
-    """One check per ``credentialStatus`` entry: fetched, trusted, in range, and the bit clear."""
+    """One check per ``credentialStatus`` entry: fetched, trusted, bound to its URL, valid now (``skew`` tolerated
+    for a list dated in the future), in range, and the bit clear."""
     entries = credential.get("credentialStatus")
     issuer = issuer_id(credential)
     checks: list[Check] = []
@@ -100,9 +121,9 @@ def check_status(
             reasons = "; ".join(f"{c.name}: {c.message}" for c in failures)
             checks.append(Check(name, status, "status_list_unverified", f"the status list {entry.list_url} does not verify: {reasons}"))
             continue
-        problem = _list_problem(status_list, entry, issuer, now)
+        problem = _list_problem(status_list, entry, issuer, now, skew)
         if problem is not None:
-            checks.append(Check(name, problem[0], "status_list_unusable", problem[1]))
+            checks.append(Check(name, *problem))
             continue
         try:
             bits = Bitstring.decode(status_list["credentialSubject"].get("encodedList"), multibase=not entry.legacy)

@@ -2,8 +2,27 @@
 
 It records every credential issued through vctrade (id, types, subject,
 issuer, dates, digest), the status lists an issuer keeps, each credential's
-index in them, and an append-only audit log of every status change (SQLite
-triggers refuse UPDATE and DELETE on it).
+index in them, and an audit log of every status change.
+
+The audit log is tamper-resistant and tamper-evident. Triggers refuse UPDATE,
+DELETE and any INSERT that is not the next entry (``INSERT OR REPLACE`` too;
+``recursive_triggers`` is on for every connection). And each entry carries a
+hash over its content and the previous entry's hash, so an entry changed,
+replaced or removed by someone who got around the triggers (``DROP TRIGGER``)
+breaks the chain, and :meth:`Registry.verify_log` names the first bad entry.
+The canonical bytes of entry *n* are the JCS (RFC 8785) serialization of::
+
+    {"seq": n, "at": …, "actor": …, "action": …, "credential_id": … | null,
+     "list_url": … | null, "index": … | null, "reason": … | null, "prev": <hash of entry n-1>}
+
+its ``hash`` is the lowercase hex SHA-256 of those bytes, and entry 1's ``prev``
+is :data:`GENESIS` (64 zeros). A chain proves nothing about a log rewritten
+whole from the first entry on (SHA-256 is unkeyed): keep a checkpoint (an
+entry's seq and hash) somewhere else and pass it to :meth:`Registry.verify_log`.
+
+The schema version is ``PRAGMA user_version`` (:data:`SCHEMA_VERSION`); a
+registry of the previous version (0: no hashes) is migrated when opened, its
+entries hashed as they are then, and the migration logged.
 
 Several CLI processes may use one registry at once: writes take SQLite's
 write lock (``BEGIN IMMEDIATE``), and list indexes are allocated at random
@@ -19,15 +38,17 @@ import json
 import os
 import secrets
 import sqlite3
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
+import rfc8785
+
+from vctrade._files import write_public
 from vctrade.errors import (
     OperationalError,
     RegistryConflict,
@@ -43,10 +64,14 @@ from vctrade.status._bitstring import (
     status_list_credential,
 )
 
-__all__ = ["Registry", "StatusList", "default_registry_path"]
+__all__ = ["Registry", "StatusList", "BrokenEntry", "default_registry_path", "entry_hash", "GENESIS", "SCHEMA_VERSION"]
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS status_lists (
+SCHEMA_VERSION = 1  # PRAGMA user_version; 0 is the previous version (an audit log without hashes)
+GENESIS = "0" * 64  # the ``prev`` of the first audit log entry
+
+# Tables whose definition has not changed since version 0.
+_TABLES = (
+    """CREATE TABLE IF NOT EXISTS status_lists (
     id INTEGER PRIMARY KEY,
     url TEXT NOT NULL UNIQUE,
     issuer TEXT NOT NULL,
@@ -56,8 +81,8 @@ CREATE TABLE IF NOT EXISTS status_lists (
     verification_method TEXT NOT NULL,
     created TEXT NOT NULL,
     published TEXT
-);
-CREATE TABLE IF NOT EXISTS credentials (
+)""",
+    """CREATE TABLE IF NOT EXISTS credentials (
     id TEXT PRIMARY KEY,
     types TEXT NOT NULL,
     subject TEXT,
@@ -66,16 +91,17 @@ CREATE TABLE IF NOT EXISTS credentials (
     valid_until TEXT,
     issued TEXT NOT NULL,
     digest TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS entries (
+)""",
+    """CREATE TABLE IF NOT EXISTS entries (
     credential_id TEXT NOT NULL REFERENCES credentials(id),
     list_id INTEGER NOT NULL REFERENCES status_lists(id),
     idx INTEGER NOT NULL,
     status INTEGER NOT NULL DEFAULT 0,
     UNIQUE (list_id, idx),
     UNIQUE (credential_id, list_id)
-);
-CREATE TABLE IF NOT EXISTS audit_log (
+)""",
+)
+_AUDIT_LOG = """CREATE TABLE audit_log (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     at TEXT NOT NULL,
     actor TEXT NOT NULL,
@@ -83,13 +109,50 @@ CREATE TABLE IF NOT EXISTS audit_log (
     credential_id TEXT,
     list_url TEXT,
     idx INTEGER,
-    reason TEXT
-);
-CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
-BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
-BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-"""
+    reason TEXT,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+)"""
+_AUDIT_TRIGGERS = {
+    "audit_log_no_update": "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log "
+                           "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
+    "audit_log_no_delete": "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log "
+                           "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
+    # INSERT OR REPLACE deletes the old row without a DELETE trigger unless recursive_triggers is on,
+    # which a connection other than ours may not set: refuse any insert that is not a new, later seq.
+    "audit_log_in_order": "CREATE TRIGGER audit_log_in_order BEFORE INSERT ON audit_log "
+                          "WHEN NEW.seq <= (SELECT COALESCE(MAX(seq), 0) FROM audit_log) "
+                          "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only: entries are added after the last one'); END",
+}
+_LOG_FIELDS = ("seq", "at", "actor", "action", "credential_id", "list_url", "index", "reason")
+_LOG_COLUMNS = "seq, at, actor, action, credential_id, list_url, idx, reason"
+
+
+def entry_hash(entry: dict[str, Any], prev: str) -> str:
+    """The hash of an audit log entry (its fields named as :meth:`Registry.log` names them) after ``prev``.
+
+    Lowercase hex SHA-256 of the JCS (RFC 8785) serialization of the entry's
+    eight fields plus ``prev``; see the module docstring.
+    """
+    content = {name: entry[name] for name in _LOG_FIELDS}
+    return hashlib.sha256(rfc8785.dumps({**content, "prev": prev})).hexdigest()
+
+
+def _well_typed(entry: dict[str, Any]) -> bool:
+    """Whether an entry read back holds the types it was written with (a BLOB or REAL put in by hand is tampering)."""
+    required = ("at", "actor", "action")
+    optional = ("credential_id", "list_url", "reason")
+    return (all(isinstance(entry[name], str) for name in required)
+            and all(entry[name] is None or isinstance(entry[name], str) for name in optional)
+            and (entry["index"] is None or type(entry["index"]) is int))
+
+
+@dataclass(frozen=True)
+class BrokenEntry:
+    """The first audit log entry that does not verify (or the seq of the first one missing), and why."""
+
+    seq: int
+    problem: str
 
 
 def default_registry_path() -> Path:
@@ -129,26 +192,104 @@ def _actor() -> str:
 def site_path(url: str) -> Path:
     """Where a status list at ``url`` goes under a site folder: its URL path."""
     path = urlsplit(url).path.lstrip("/")
-    if not path or ".." in Path(path).parts:
-        raise RegistryError(f"status list URL {url} has no usable path")
+    # A web server decodes %2E%2E and %2F before mapping the path to files: refuse what would climb out once decoded.
+    decoded = [unquote(part) for part in path.split("/")]
+    if not path or any(part in ("", ".", "..") or "/" in part or "\\" in part for part in decoded):
+        raise RegistryError(f"status list URL {url} has no usable path (no empty, dot or encoded-slash segments)")
     return Path(path)
 
 
+def _create_private(path: Path) -> None:
+    """Create the database file 0600 before SQLite does (it would use 0644 less the umask); its -wal and -shm
+    files take the database file's mode. An existing file keeps its mode."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+
+
 class Registry:
-    """An issuer's registry in one SQLite file (created on first use)."""
+    """An issuer's registry in one SQLite file (created on first use, mode 0600; migrated from the previous version)."""
 
     def __init__(self, path: str | Path | None = None, *, clock: Any = _now) -> None:
         self.path = Path(path) if path is not None else default_registry_path()
         self._clock = clock
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            _create_private(self.path)
             self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        except (sqlite3.Error, OSError) as exc:
+            raise OperationalError(f"cannot open the registry {self.path}: {exc}") from exc
+        try:
             self._db.execute("PRAGMA busy_timeout = 30000")
             self._db.execute("PRAGMA journal_mode = WAL")
             self._db.execute("PRAGMA foreign_keys = ON")
-            self._db.executescript(_SCHEMA)  # idempotent: IF NOT EXISTS everywhere
-        except sqlite3.Error as exc:
-            raise OperationalError(f"cannot open the registry {self.path}: {exc}") from exc
+            # REPLACE then fires the DELETE trigger (SQLite leaves it silent otherwise).
+            self._db.execute("PRAGMA recursive_triggers = ON")
+            self._prepare()
+        except BaseException as exc:
+            self._db.close()
+            if isinstance(exc, sqlite3.Error):
+                raise OperationalError(f"cannot open the registry {self.path}: {exc}") from exc
+            raise
+
+    def _version(self) -> int:
+        return int(self._db.execute("PRAGMA user_version").fetchone()[0])
+
+    def _missing_triggers(self) -> list[str]:
+        present = {name for (name,) in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+        return [name for name in _AUDIT_TRIGGERS if name not in present]
+
+    def _prepare(self) -> None:
+        """Create the schema, migrate a previous version's, or put back audit triggers someone dropped."""
+        if self._version() == SCHEMA_VERSION and not self._missing_triggers():
+            return  # the usual case: no write lock taken
+        with self._write() as db:
+            version = self._version()  # again, under the lock: another process may have done it meanwhile
+            if version > SCHEMA_VERSION:
+                raise RegistryError(f"the registry {self.path} has schema version {version}, newer than this vctrade "
+                                    f"reads ({SCHEMA_VERSION}); upgrade vctrade", code="registry_version")
+            if version < SCHEMA_VERSION:
+                for table in _TABLES:
+                    db.execute(table)
+                if db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audit_log'").fetchone():
+                    self._migrate_audit_log(version)
+                else:
+                    db.execute(_AUDIT_LOG)
+                    for trigger in _AUDIT_TRIGGERS.values():
+                        db.execute(trigger)
+                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                return
+            missing = self._missing_triggers()
+            for name in missing:
+                db.execute(_AUDIT_TRIGGERS[name])
+            self._log("repair", reason=f"the audit log's triggers {', '.join(missing)} were missing (dropped); restored")
+
+    def _migrate_audit_log(self, version: int) -> None:
+        """Version 0 -> 1: rebuild the audit log with a hash chain over its entries as they are now, and log that."""
+        rows = self._db.execute(f"SELECT {_LOG_COLUMNS} FROM audit_log ORDER BY seq").fetchall()
+        high = self._high_water()
+        self._db.execute("DROP TABLE audit_log")  # drops the old triggers too; fires none
+        self._db.execute(_AUDIT_LOG)
+        prev = GENESIS
+        for row in rows:
+            entry = dict(zip(_LOG_FIELDS, row))
+            # A value of a type vctrade never writes was put there by hand: left unhashable, verify_log names it.
+            digest = entry_hash(entry, prev) if _well_typed(entry) else "unhashable"
+            self._db.execute(f"INSERT INTO audit_log ({_LOG_COLUMNS}, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                             (*row, prev, digest))
+            prev = digest
+        # Keep AUTOINCREMENT's high-water mark: entries removed from the end before now stay visible as missing.
+        self._db.execute("DELETE FROM sqlite_sequence WHERE name = 'audit_log'")
+        self._db.execute("INSERT INTO sqlite_sequence (name, seq) VALUES ('audit_log', ?)",
+                         (max(high, rows[-1][0] if rows else 0),))
+        for trigger in _AUDIT_TRIGGERS.values():
+            self._db.execute(trigger)
+        span = f"entries {rows[0][0]}-{rows[-1][0]}" if rows else "no entries"
+        self._log("migrate", reason=f"registry schema {version} -> {SCHEMA_VERSION}: audit log hash chain added; "
+                                    f"{span} hashed as they stood at migration")
+
+    def _high_water(self) -> int:
+        """The largest seq the audit log ever had (AUTOINCREMENT's record; 0 if none)."""
+        row = self._db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'").fetchone()
+        return int(row[0]) if row else 0
 
     def close(self) -> None:
         """Close the database."""
@@ -173,9 +314,16 @@ class Registry:
 
     def _log(self, action: str, credential_id: str | None = None, list_url: str | None = None,
              idx: int | None = None, reason: str | None = None) -> None:
+        """Append an entry, chained to the last one (inside a write transaction: nothing moves meanwhile)."""
+        last = self._db.execute("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
+        # After the high-water mark, not the last row: entries removed from the end stay a visible gap.
+        seq = max(self._high_water(), last[0] if last else 0) + 1
+        prev = last[1] if last else GENESIS
+        entry = dict(zip(_LOG_FIELDS, (seq, format_datetime(self._clock()), _actor(), action, credential_id, list_url,
+                                       idx, reason)))
         self._db.execute(
-            "INSERT INTO audit_log (at, actor, action, credential_id, list_url, idx, reason) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (format_datetime(self._clock()), _actor(), action, credential_id, list_url, idx, reason),
+            f"INSERT INTO audit_log ({_LOG_COLUMNS}, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (*entry.values(), prev, entry_hash(entry, prev)),
         )
 
     # -- status lists ---------------------------------------------------------------------------
@@ -242,8 +390,11 @@ class Registry:
             lists[status_list.purpose] = status_list  # the newest list per purpose
         entries = []
         with self._write() as db:
+            if db.execute("SELECT 1 FROM credentials WHERE id = ?", (credential_id,)).fetchone():
+                raise RegistryConflict(f"a credential with id {credential_id!r} is already in the registry",
+                                       code="duplicate_credential_id")
             db.execute(
-                "INSERT OR IGNORE INTO credentials (id, types, subject, issuer, issued, digest) VALUES (?, ?, ?, ?, ?, '')",
+                "INSERT INTO credentials (id, types, subject, issuer, issued, digest) VALUES (?, ?, ?, ?, ?, '')",
                 (credential_id, json.dumps(types_of(credential)), None, issuer, format_datetime(self._clock())),
             )
             for purpose, status_list in sorted(lists.items()):
@@ -272,16 +423,20 @@ class Registry:
         subject_id = subject.get("id") if isinstance(subject, dict) else None
         digest = hashlib.sha256(json.dumps(credential, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
         with self._write() as db:
-            db.execute(
+            # Complete the row allocate() reserved (digest ''); never overwrite a credential already recorded.
+            cursor = db.execute(
                 "INSERT INTO credentials (id, types, subject, issuer, valid_from, valid_until, issued, digest) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET types = excluded.types, "
                 "subject = excluded.subject, valid_from = excluded.valid_from, valid_until = excluded.valid_until, "
-                "digest = excluded.digest",
+                "digest = excluded.digest WHERE credentials.digest = ''",
                 (credential_id, json.dumps(types_of(credential)), subject_id, issuer_id(credential),
                  credential.get("validFrom") or credential.get("issuanceDate"),
                  credential.get("validUntil") or credential.get("expirationDate"),
                  format_datetime(self._clock()), digest),
             )
+            if cursor.rowcount == 0:
+                raise RegistryConflict(f"a credential with id {credential_id!r} is already in the registry",
+                                       code="duplicate_credential_id")
             self._log("issue", credential_id, reason=", ".join(t for t in types_of(credential) if t != "VerifiableCredential"))
 
     # -- status changes -------------------------------------------------------------------------
@@ -343,12 +498,53 @@ class Registry:
         return record
 
     def log(self, credential_id: str | None = None) -> list[dict[str, Any]]:
-        """The audit trail (of one credential, or all), oldest first."""
-        keys = ("seq", "at", "actor", "action", "credential_id", "list_url", "index", "reason")
-        query = "SELECT seq, at, actor, action, credential_id, list_url, idx, reason FROM audit_log"
+        """The audit trail (of one credential, or all), oldest first; each entry with its ``hash``."""
+        query = f"SELECT {_LOG_COLUMNS}, hash FROM audit_log"
         rows = self._db.execute(query + (" WHERE credential_id = ? ORDER BY seq" if credential_id else " ORDER BY seq"),
                                 (credential_id,) if credential_id else ()).fetchall()
-        return [dict(zip(keys, row)) for row in rows]
+        return [dict(zip((*_LOG_FIELDS, "hash"), row)) for row in rows]
+
+    def verify_log(self, checkpoint: tuple[int, str] | None = None) -> BrokenEntry | None:
+        """Check the audit log's hash chain; the first entry that breaks it, or None if it is intact.
+
+        Entries run 1, 2, … with none missing (up to the highest seq SQLite ever
+        gave out); each one's ``prev_hash`` is the previous entry's ``hash`` (entry 1's
+        is :data:`GENESIS`) and its ``hash`` is :func:`entry_hash` of its content.
+        ``checkpoint`` — an entry's ``(seq, hash)`` noted earlier and kept elsewhere —
+        must still be in the log: that catches a log rewritten whole, which a chain alone cannot.
+        """
+        self._db.execute("BEGIN")  # one snapshot for the rows and the high-water mark
+        try:
+            found = self._first_break(checkpoint)
+        finally:
+            self._db.execute("COMMIT")
+        return found
+
+    def _first_break(self, checkpoint: tuple[int, str] | None) -> BrokenEntry | None:
+        expected, prev = 1, GENESIS
+        for row in self._db.execute(f"SELECT {_LOG_COLUMNS}, prev_hash, hash FROM audit_log ORDER BY seq"):
+            entry = dict(zip(_LOG_FIELDS, row[:8]))
+            stored_prev, stored = row[8], row[9]
+            seq = entry["seq"]
+            if seq != expected:
+                gone = f"entry {expected}" if seq == expected + 1 else f"entries {expected}-{seq - 1}"
+                return BrokenEntry(expected, f"{gone} missing: removed from the log (entry {seq} follows {expected - 1})")
+            if stored_prev != prev:
+                return BrokenEntry(seq, f"entry {seq} does not chain to entry {seq - 1}: one of them was rewritten"
+                                   if seq > 1 else "entry 1 does not start the chain: it was rewritten")
+            if not _well_typed(entry) or entry_hash(entry, prev) != stored:
+                return BrokenEntry(seq, f"entry {seq} was changed after it was written: its content does not match its hash")
+            if checkpoint is not None and seq == checkpoint[0] and stored != checkpoint[1]:
+                return BrokenEntry(seq, f"entry {seq} is not the one the checkpoint names: the log was rewritten")
+            expected, prev = seq + 1, stored
+        high = self._high_water()
+        if high >= expected:
+            gone = f"entry {expected}" if high == expected else f"entries {expected}-{high}"
+            return BrokenEntry(expected, f"{gone} missing: removed from the end of the log")
+        if checkpoint is not None and checkpoint[0] >= expected:
+            return BrokenEntry(checkpoint[0], f"entry {checkpoint[0]} (the checkpoint) missing: the log ends at entry "
+                                              f"{expected - 1}")
+        return None
 
     def bitstring(self, status_list: StatusList) -> Bitstring:
         """The list's current bits, from committed status changes."""
@@ -360,7 +556,7 @@ class Registry:
     # -- publishing -----------------------------------------------------------------------------
 
     def publish(self, site: str | Path, sign_list: Any, *, lifetime: timedelta = timedelta(hours=24)) -> list[Path]:
-        """Write every list as a signed status list credential under ``site`` (atomic writes).
+        """Write every list as a signed status list credential under ``site`` (atomic writes, mode 0644).
 
         ``sign_list(unsigned_credential, status_list) -> signed_credential`` signs
         with the list's key; status changes are committed before this reads them.
@@ -375,15 +571,7 @@ class Registry:
             )
             signed = sign_list(unsigned, status_list)
             target = site / site_path(status_list.url)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            handle = tempfile.NamedTemporaryFile("w", dir=target.parent, delete=False, suffix=".tmp", encoding="utf-8")
-            try:
-                with handle:
-                    json.dump(signed, handle, indent=2)
-                os.replace(handle.name, target)  # readers see the old file or the new one, never half of one
-            except BaseException:
-                Path(handle.name).unlink(missing_ok=True)
-                raise
+            write_public(target, json.dumps(signed, indent=2))
             with self._write() as db:
                 db.execute("UPDATE status_lists SET published = ? WHERE id = ?", (format_datetime(now), status_list.id))
                 self._log("publish", list_url=status_list.url, reason=str(target))

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from vctrade._http import FetchPolicy, fetch_json
 from vctrade._result import VerificationResult
 from vctrade.errors import StatusUnavailable, VctradeError
+from vctrade.model._json import parse_json_int
 
 __all__ = ["StatusListSource", "StatusFiles", "HttpsStatusSource", "CachingSource", "VerifyList", "default_status_source"]
 
@@ -44,9 +45,10 @@ class StatusFiles:
                 return self.fallback.get(url)
             raise StatusUnavailable(f"no status file given for {url} (offline mode)")
         try:
-            document = json.loads(path.read_bytes())
-        except (OSError, ValueError) as exc:
-            raise StatusUnavailable(f"cannot read status list file {path}: {exc}") from exc
+            # A too-long integer is left to the list's structure check, which names its field.
+            document = json.loads(path.read_bytes(), parse_int=parse_json_int)
+        except (OSError, ValueError, RecursionError) as exc:
+            raise StatusUnavailable(f"cannot read status list file {path}: {str(exc)[:200]}") from exc
         if not isinstance(document, dict):
             raise StatusUnavailable(f"status list file {path} does not hold a JSON object")
         return document

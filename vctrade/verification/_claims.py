@@ -89,20 +89,29 @@ def schema_check(document: dict[str, Any], signed: dict[str, Any], loader: Docum
 
     The types are read from ``signed`` (the signed JSON-LD, which the json-ld
     check has already expanded). None when no schema applies. A
-    ``credentialSchema`` nobody registered cannot be checked (schemas are never
-    fetched): an ``error`` check, never a pass.
+    ``credentialSchema`` entry that is not an object with string ``id`` and
+    ``type`` is a forgery: failed, naming the entry. A well-formed one nobody
+    registered cannot be checked (schemas are never fetched): an ``error``
+    check, never a pass.
     """
     try:
         ids = schemas_for_types(expanded_types(signed, loader))
     except InputError:
         ids = []  # the json-ld check has already failed (or could not decide) on these types
     declared = document.get("credentialSchema", [])
-    for entry in declared if isinstance(declared, list) else [declared]:
-        schema_id = entry.get("id") if isinstance(entry, dict) else None
-        if not isinstance(entry, dict) or entry.get("type") != "JsonSchema" or not isinstance(schema_id, str) \
-                or not is_registered(schema_id):
+    entries = declared if isinstance(declared, list) else [declared]
+    fields = [f"credentialSchema[{n}]" if isinstance(declared, list) else "credentialSchema" for n in range(len(entries))]
+    # A malformed reference is the document's fault (failed), whatever else is declared beside it ...
+    for field, entry in zip(fields, entries, strict=True):
+        if not isinstance(entry, dict) or not isinstance(entry.get("id"), str) or not isinstance(entry.get("type"), str):
+            return Check("schema", FAILED, "invalid_schema_reference",
+                         f"{field} must be an object with an id and a type, both strings")
+    # ... while a well-formed one that no plug-in registered cannot be checked: undecided.
+    for field, entry in zip(fields, entries, strict=True):
+        schema_id = entry["id"]
+        if entry["type"] != "JsonSchema" or not is_registered(schema_id):
             return Check("schema", ERROR, "unknown_schema",
-                         f"credentialSchema {schema_id or entry!r} is not a bundled JsonSchema; schemas are never fetched")
+                         f"{field} {schema_id[:200]!r} is not a bundled JsonSchema; schemas are never fetched")
         if schema_id not in ids:
             ids.append(schema_id)
     if not ids:
@@ -121,4 +130,5 @@ def status_checks(document: dict[str, Any], context: VerifyContext,
         return []
     if verify_list is None:
         return [Check("status", ERROR, "status_not_followed", "a status list that has a status of its own is not followed")]
-    return check_status(document, source=context.status_source, verify_list=verify_list, now=context.now)
+    return check_status(document, source=context.status_source, verify_list=verify_list, now=context.now,
+                        skew=context.skew)

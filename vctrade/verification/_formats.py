@@ -17,6 +17,7 @@ from typing import Any
 from vctrade.errors import InvalidDocument
 from vctrade.jose._cose import looks_like_cose
 from vctrade.jose._jws import looks_like_jws
+from vctrade.model._json import parse_json_int
 
 __all__ = ["Format", "Detected", "detect", "ENVELOPE_TYPES"]
 
@@ -83,8 +84,9 @@ def detect(document: str | bytes | dict[str, Any]) -> Detected:
     if token is not None:
         return Detected(Format.SD_JWT if "~" in token else Format.JWT, token)
     try:
-        parsed = json.loads(document)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        # An integer too long for int() reaches the structure check, which names its field.
+        parsed = json.loads(document, parse_int=parse_json_int)
+    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError
         raise InvalidDocument(f"not valid JSON: {exc}") from exc
     except RecursionError as exc:
         raise InvalidDocument("not valid JSON: nested too deeply") from exc

@@ -15,19 +15,24 @@ by ``Cache-Control: max-age``; ``no-store`` is honoured).
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import threading
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
 
+from vctrade._files import write_public
 from vctrade._http import FetchError, FetchPolicy, FetchRefused, fetch_json
 from vctrade._keys import Key
 from vctrade.did._document import (
     VERIFICATION_RELATIONSHIPS,
     DIDDocument,
     key_from_verification_method,
+    split_did_url,
 )
 from vctrade.did._resolver import register_method
 from vctrade.errors import (
@@ -38,7 +43,7 @@ from vctrade.errors import (
     VctradeError,
 )
 
-__all__ = ["WebMethod", "did_to_url", "did_web", "document_path", "create_did_web_document"]
+__all__ = ["WebMethod", "did_to_url", "did_web", "document_path", "create_did_web_document", "write_did_document"]
 
 _HOST = re.compile(r"^[A-Za-z0-9.-]+(%3A[0-9]{1,5})?$")
 _SEGMENT = re.compile(r"^[A-Za-z0-9._~%-]+$")
@@ -51,8 +56,14 @@ def _parts(did: str) -> tuple[str, list[str]]:
     host, *path = did[len("did:web:"):].split(":")
     if not _HOST.match(host) or ".." in host or host.startswith((".", "-")):
         raise InvalidDID(f"did:web host is not a domain name (a port is written %3A): {did[:80]!r}")
-    if any(not _SEGMENT.match(segment) or unquote(segment) in (".", "..") for segment in path):
-        raise InvalidDID(f"did:web path segment is not valid: {did[:80]!r}")
+    for segment in path:
+        # Judge the decoded segment: it is what a web server (and document_path) turns into a file path,
+        # so %2E%2E, %2F and %5C must not make a dot segment or a separator there.
+        decoded = unquote(segment)
+        if (not _SEGMENT.match(segment) or decoded in ("", ".", "..") or "/" in decoded or "\\" in decoded
+                or any(ord(c) < 0x20 or ord(c) == 0x7F for c in decoded)):
+            raise InvalidDID(f"did:web path segment {segment!r} is not valid (decoded: no empty or dot segment, "
+                             f"no / or \\, no control character): {did[:80]!r}")
     return host, path
 
 
@@ -82,16 +93,26 @@ def did_web(domain: str, path: str | Sequence[str] | None = None) -> str:
     return did
 
 
-def create_did_web_document(did: str, keys: Sequence[Key], fragments: Sequence[str] | None = None) -> dict[str, Any]:
-    """A DID document for ``did`` listing ``keys`` (Multikey, ``#key-1``… or ``fragments``) for signing.
+def create_did_web_document(did: str, keys: Sequence[Key], fragments: Sequence[str] | None = None, *,
+                            previous: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A DID document for ``did`` listing ``keys`` (Multikey) for signing.
 
-    Listing several keys is how a rotation works: credentials signed with an
-    older key keep verifying while it is listed, and fail once it is removed.
+    Each key's method id is ``did#fragment`` with, unless ``fragments`` names
+    them: the fragment ``previous`` (an earlier document of ``did``) gave that key,
+    else the key's own ``publicKeyMultibase`` (``z6Mk…``, as in did:key). So a key
+    keeps its DID URL whatever the order or the other keys, and a fragment never
+    moves to another key. That is how a rotation works: credentials signed with
+    an older key keep verifying while it is listed, and fail as "not listed" once
+    it is removed — never as a signature that does not match.
     """
     _parts(did)
     if not keys:
         raise InvalidDID("a did:web document needs at least one key")
-    names = list(fragments) if fragments is not None else [f"key-{n}" for n in range(1, len(keys) + 1)]
+    if fragments is not None:
+        names = list(fragments)
+    else:
+        kept = _fragments_of(did, previous) if previous is not None else {}
+        names = [kept.get(key) or key.public_multibase for key in keys]
     if len(names) != len(keys) or len(set(names)) != len(names):
         raise InvalidDID("one distinct fragment per key is needed")
     methods = [
@@ -110,6 +131,47 @@ def create_did_web_document(did: str, keys: Sequence[Key], fragments: Sequence[s
     }
 
 
+def _fragments_of(did: str, previous: dict[str, Any]) -> dict[Key, str]:
+    """The fragment each key has in ``previous``, an earlier document of ``did``."""
+    if not isinstance(previous, dict) or previous.get("id") != did:
+        found = previous.get("id") if isinstance(previous, dict) else None
+        raise InvalidDID(f"the earlier document is that of {found!r}, not of {did}", code="id_mismatch")
+    document = DIDDocument(previous)
+    entries: list[Any] = list(previous.get("verificationMethod") or [])
+    for relationship in VERIFICATION_RELATIONSHIPS:
+        entries.extend(e for e in previous.get(relationship) or [] if isinstance(e, dict))
+    kept: dict[Key, str] = {}
+    for entry in entries:
+        if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
+            continue
+        base, fragment = split_did_url(document.absolute(entry["id"]))
+        if base != did or fragment is None:
+            continue
+        try:
+            key = key_from_verification_method(entry)
+        except UnsupportedError:
+            continue  # a kind of key vctrade does not read is none of the keys being listed
+        except VctradeError as exc:
+            raise InvalidDID(f"verification method {entry['id']} of the earlier document: {exc}",
+                             code="invalid_did_document") from exc
+        kept.setdefault(key, fragment)
+    return kept
+
+
+def write_did_document(site: str | os.PathLike[str], document: dict[str, Any]) -> Path:
+    """Write ``document`` where its did:web is served from under the ``site`` folder; return the file.
+
+    Atomic, mode 0644 and new folders 0755: the document is public, and the
+    web server serving the site may run as another user.
+    """
+    did = document.get("id")
+    if not isinstance(did, str):
+        raise InvalidDID("a DID document needs a string id")
+    target = Path(site) / document_path(did)
+    write_public(target, json.dumps(document, indent=2) + "\n")
+    return target
+
+
 def _max_age(cache_control: str | None) -> float | None:
     """Seconds from Cache-Control (0 for no-store/no-cache), or None if it says nothing."""
     if not cache_control:
@@ -120,7 +182,7 @@ def _max_age(cache_control: str | None) -> float | None:
     for directive in directives:
         if directive.startswith("max-age="):
             value = directive.split("=", 1)[1]
-            return float(value) if value.isdigit() else None
+            return float(value) if value.isascii() and value.isdigit() else None
     return None
 
 
