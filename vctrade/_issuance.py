@@ -22,7 +22,12 @@ from vctrade.jose._cose import cose_text, sign_cose
 from vctrade.jose._jws import sign_legacy_jwt, sign_vc_jwt
 from vctrade.jose._sdjwt import issue as issue_sd_jwt
 from vctrade.jsonld._jsonld import DocumentLoader, default_loader, expanded_types
-from vctrade.model._credentials import structure_problems, with_signer
+from vctrade.model._credentials import (
+    credential_schema_problems,
+    structure_problems,
+    with_signer,
+)
+from vctrade.verification._related import related_resource_problems
 from vctrade.verification._schemas import schema_problems, schemas_for_types
 
 if TYPE_CHECKING:
@@ -100,7 +105,9 @@ def issue(
             if trade_type is not None:
                 _validate(credential, loader)  # a type's schema may say how status entries look
     secured = _secure(credential, key, format, method, suite, loader, created, expires, disclosable, holder_key)
-    if registry is not None:
+    if registry is not None and isinstance(credential.get("id"), str):
+        # The registry keeps credentials it can later find by id; one without an id (whose status, if any, the
+        # caller manages) is issued and not recorded.
         registry.record(secured if isinstance(secured, dict) else credential)
     return Issued(credential, secured, format)
 
@@ -111,13 +118,24 @@ def _build(document: dict[str, Any], issuer: str, trade_type: str | None, loader
             get_trade_type,  # the trade plug-in, asked for by name
         )
 
-        return get_trade_type(trade_type).build(copy.deepcopy(document), issuer)
+        built = get_trade_type(trade_type).build(copy.deepcopy(document), issuer)
+        _refuse_forbidden(built, loader)
+        return built
     credential = copy.deepcopy(with_signer(document, issuer))
     problems = structure_problems(credential)
     if problems:
         raise InvalidDocument("not a valid credential: " + "; ".join(problems))
+    _refuse_forbidden(credential, loader)
     _validate(credential, loader)
     return credential
+
+
+def _refuse_forbidden(credential: dict[str, Any], loader: DocumentLoader) -> None:
+    """What VCDM 2.0 forbids beyond the structure rules: malformed credentialSchema, related-resource digests
+    that are malformed or do not match a resource vctrade holds (one it does not hold is the issuer's word)."""
+    problems = credential_schema_problems(credential) + list(related_resource_problems(credential, loader).failed)
+    if problems:
+        raise InvalidDocument("not a valid credential: " + "; ".join(problems))
 
 
 def _validate(credential: dict[str, Any], loader: DocumentLoader) -> None:

@@ -637,19 +637,43 @@ app.add_typer(status_app, name="status")
 def status_init(
     key_path: Annotated[Path, typer.Option("--key", "-k", help="The issuer's key; it signs the published list.")],
     url: Annotated[str, typer.Option("--url", help="Where the list will be published (https://…).")],
-    purpose: Annotated[str, typer.Option("--purpose", help="revocation or suspension.")] = "revocation",
+    purpose: Annotated[str, typer.Option("--purpose", help="revocation, suspension or message.")] = "revocation",
     size: Annotated[int, typer.Option("--size", help="Entries (at least 131072).")] = 131_072,
     did: DidOption = None,
     allow_private_hosts: PrivateHostsOption = False,
     passphrase: PassphraseOption = None,
     registry: RegistryOption = None,
+    status_size: Annotated[
+        int, typer.Option("--status-size", help="Bits per entry of a message list (1-8); revocation/suspension: 1.")
+    ] = 1,
+    messages: Annotated[
+        Optional[list[str]],
+        typer.Option("--message", help="A message list's VALUE=TEXT (e.g. 0x1=suspended), once per value 0x0 … 2^size-1."),
+    ] = None,
+    references: Annotated[
+        Optional[list[str]],
+        typer.Option("--reference", help="A statusReference URL put in every entry (where the messages are explained)."),
+    ] = None,
 ) -> None:
     """Create a status list for the key's issuer; credentials it issues from now on get an entry in it."""
+    from vctrade.status._bitstring import parse_status_value, status_hex
+
+    by_value: dict[int, str] = {}
+    for option in messages or []:
+        value_text, equals, text = option.partition("=")
+        if not equals:
+            raise InputError(f"--message takes VALUE=TEXT (e.g. 0x1=suspended pending review), got {option!r}")
+        value = parse_status_value(value_text.strip())
+        if value in by_value:
+            raise InputError(f"--message gives {status_hex(value)} twice")
+        by_value[value] = text
     key = _load_key(key_path, passphrase)
     method = _signing_method(key, did, allow_private_hosts)
     with _registry(registry) as reg:
-        created = reg.create_list(url, method.split("#", 1)[0], purpose, key_path, size, verification_method=method)
-        typer.echo(f"{created.purpose} list {created.url} for {created.issuer} ({created.size} entries) in {reg.path}")
+        created = reg.create_list(url, method.split("#", 1)[0], purpose, key_path, size, verification_method=method,
+                                  status_size=status_size, messages=by_value or None, reference=references or None)
+        bits = f", {created.status_size} bits each" if created.messages is not None else ""
+        typer.echo(f"{created.purpose} list {created.url} for {created.issuer} ({created.size} entries{bits}) in {reg.path}")
 
 
 def _change(action: str, credential_id: str, reason: str | None, registry: Path | None) -> None:
@@ -710,11 +734,34 @@ def status_show(credential_id: str, as_json: JsonOption = False, registry: Regis
     typer.echo(f"{record['id']}  {', '.join(t for t in record['types'] if t != 'VerifiableCredential')}")
     typer.echo(f"  issuer   {record['issuer']}\n  subject  {record['subject']}\n  issued   {record['issued']}")
     for purpose, entry in record["status"].items():
-        state = {"revocation": ("REVOKED", "not revoked"), "suspension": ("SUSPENDED", "not suspended")}[purpose][
-            0 if entry["set"] else 1]
+        if "value" in entry:  # a status message list
+            state = f"{entry['value']} {entry['message']!r}"
+        else:
+            past = {"revocation": "REVOKED", "suspension": "SUSPENDED"}.get(purpose, "SET")
+            state = past if entry["set"] else f"not {past.lower()}"
         typer.echo(f"  {purpose:<10} {state}  ({entry['list']} #{entry['index']})")
     for event in record["history"]:
         typer.echo(f"  {event['at']}  {event['action']:<9} by {event['actor']}" + (f": {event['reason']}" if event["reason"] else ""))
+
+
+@status_app.command("set")
+def status_set(
+    credential_id: str,
+    value: Annotated[str, typer.Option("--value", help="The new status value: 0x… (hex) or decimal, e.g. 0x1.")],
+    purpose: Annotated[str, typer.Option("--purpose", help="Which of the credential's lists (default: message).")] = "message",
+    reason: ReasonOption = None,
+    registry: RegistryOption = None,
+) -> None:
+    """Set a credential's value in a status list (a message list's 0x0 … 0xN; 0/1 for revocation and suspension)."""
+    from vctrade.status._bitstring import parse_status_value, status_hex
+
+    number = parse_status_value(value)
+    with _registry(registry) as reg:
+        reg.set_status(credential_id, purpose, number, reason)
+        message = reg.credential_status(credential_id)["status"].get(purpose, {}).get("message")
+    said = f" {message!r}" if message is not None else ""
+    typer.echo(f"{credential_id} {purpose} status {status_hex(number)}{said}; run `vctrade status publish` to make it "
+               "visible to verifiers")
 
 
 @status_app.command("log")

@@ -98,3 +98,20 @@ def test_the_library_and_the_cli_refuse_the_same_credential(
         signed = run_cli("sign", str(tmp_path / "bad.json"), "--key", str(tmp_path / "k.jwk"), "--format", fmt)
         assert signed.returncode == 2 and signed.stdout == "", signed.stderr
         assert raised.value.problems[0] in signed.stderr
+
+
+def test_a_credential_with_its_own_status_and_no_id_is_issued(served: Any) -> None:
+    """The VC API lets the caller manage status: a credential that brings credentialStatus and has no id is signed
+    (nothing to allocate, nothing the registry could find it by), as the W3C VC 2.0 suite expects."""
+    server, _, _ = served
+    credential = {
+        "@context": ["https://www.w3.org/ns/credentials/v2", "https://www.w3.org/ns/credentials/examples/v2"],
+        "type": ["VerifiableCredential", "ExampleCredential"],
+        "credentialSubject": {"id": "did:example:acme"},
+        "credentialStatus": {"type": "BitstringStatusListEntry", "statusPurpose": "revocation",
+                             "statusListIndex": "7", "statusListCredential": "https://cbp.example/status/9"},
+    }
+    answer = httpx.post(server.url("/issuers/cbp/credentials/issue"), json={"credential": credential},
+                        headers={"Authorization": f"Bearer {TOKEN}"})
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["verifiableCredential"]["credentialStatus"] == credential["credentialStatus"]

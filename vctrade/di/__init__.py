@@ -18,12 +18,13 @@ from vctrade.di._registry import (
     suite_for_proof,
 )
 from vctrade.di._signing import sign
-from vctrade.di._suite import Cryptosuite, JcsTransform, RdfcTransform
+from vctrade.di._suite import Cryptosuite, DetachedJws, JcsTransform, RdfcTransform
 
 __all__ = [
     "Cryptosuite",
     "RdfcTransform",
     "JcsTransform",
+    "DetachedJws",
     "SUITES",
     "register_suite",
     "get_suite",

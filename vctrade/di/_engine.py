@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from vctrade._keys import Key
 from vctrade._result import ERROR, FAILED, PASSED, Check, failure_check
 from vctrade.di._registry import suite_for_proof
-from vctrade.di._suite import Cryptosuite, JcsTransform
+from vctrade.di._suite import Cryptosuite, JcsTransform, RdfcTransform
 from vctrade.did._document import DIDDocument, VerificationMethod
 from vctrade.errors import (
     ContextError,
@@ -123,10 +123,22 @@ def add_proof(
     domain: str | None = None,
     previous_proof: str | list[str] | None = None,
     proof_id: str | None = None,
+    proof_context: bool = False,
 ) -> dict[str, Any]:
-    """A copy of ``document`` with one more proof (a proof set, or a chain with ``previous_proof``)."""
+    """A copy of ``document`` with one more proof (a proof set, or a chain with ``previous_proof``).
+
+    ``proof_context`` (legacy Linked Data suites only) writes the suite's
+    context into the proof itself, ``"proof": {"@context": [<suite context>], …}``,
+    as DIDKit does when the document's context lacks the suite's; the proof
+    options are then canonicalized under that context, not the document's.
+    """
     if key.key_type not in suite.key_types:
         raise SigningError(f"{suite.name} signs with {'/'.join(sorted(suite.key_types))} keys, not {key.key_type}")
+    own_context = suite.suite_context or suite.context
+    if proof_context and (not suite.legacy or not isinstance(suite, RdfcTransform) or not own_context
+                          or not suite.proof_context_capable):
+        raise SigningError(f"{suite.name} proofs cannot carry their own @context (only legacy Linked Data suites "
+                           "whose context defines every term of the proof can); put the context in the document")
     secured = copy.deepcopy(document)
     existing = proofs_of(secured)
     if previous_proof is not None:
@@ -134,7 +146,8 @@ def add_proof(
         for wanted in previous_proof if isinstance(previous_proof, list) else [previous_proof]:
             if wanted not in known:
                 raise SigningError(f"--previous-proof {wanted!r}: the document has no proof with that id")
-    options: dict[str, Any] = {"type": suite.proof_type}
+    options: dict[str, Any] = {"@context": [own_context]} if proof_context else {}
+    options["type"] = suite.proof_type
     if proof_id is not None:
         options["id"] = proof_id
     if suite.proof_type == "DataIntegrityProof":
@@ -154,7 +167,8 @@ def add_proof(
     if isinstance(suite, JcsTransform) and "@context" in secured:
         options["@context"] = copy.deepcopy(secured["@context"])
     unsecured = _unsecured_with_previous(secured, options, existing)
-    proof = {**options, "proofValue": suite.sign(key, _signing_input(suite, unsecured, options, key.key_type, loader))}
+    signature = suite.sign(key, _signing_input(suite, unsecured, options, key.key_type, loader))
+    proof = {**options, suite.proof_value_member: signature}
     if not existing:
         secured["proof"] = proof
     else:
@@ -239,7 +253,8 @@ def _verify_one(proof: Any, label: str, context: _ProofContext) -> Iterator[Chec
         return
     yield Check(f"{label}.suite", PASSED, "suite_known", suite.name)
 
-    missing = [n for n in ("verificationMethod", "proofPurpose", "proofValue") if not isinstance(proof.get(n), str)]
+    missing = [n for n in ("verificationMethod", "proofPurpose", suite.proof_value_member)
+               if not isinstance(proof.get(n), str)]
     if missing:
         yield Check(f"{label}.structure", FAILED, "invalid_proof", f"proof is missing string {', '.join(missing)}")
         return
@@ -350,6 +365,22 @@ def _jcs_context_check(
     return None
 
 
+def _legacy_proof_context_check(name: str, suite: Cryptosuite, proof_context: Any) -> Check | None:
+    """None if a legacy proof's own @context is one or more context URLs; else the failed check.
+
+    The proof options are canonicalized under that context (as DIDKit and
+    jsonld-signatures do). Only context URLs are taken, which the loader must
+    pin (an unknown one is an error when canonicalizing): an inline context
+    could re-map what the proof's members mean without changing the signed
+    statements, and no implementation writes one.
+    """
+    entries = proof_context if isinstance(proof_context, list) else [proof_context]
+    if not entries or not all(isinstance(entry, str) for entry in entries):
+        return Check(name, FAILED, "invalid_proof_context",
+                     f"the {suite.name} proof's own @context must be context URLs only (no inline context)")
+    return None
+
+
 def _signature_check(
     label: str,
     proof: dict[str, Any],
@@ -359,17 +390,21 @@ def _signature_check(
     context: _ProofContext,
 ) -> Check:
     name = f"{label}.signature"
-    options = {k: v for k, v in proof.items() if k != "proofValue"}
+    options = {k: v for k, v in proof.items() if k != suite.proof_value_member}
     unsecured = _unsecured_with_previous(context.document, proof, context.all_proofs)
     if isinstance(suite, JcsTransform) and "@context" in options:
         refused = _jcs_context_check(name, suite, options["@context"], unsecured, context.loader)
         if refused is not None:
             return refused
         unsecured["@context"] = options["@context"]
+    if suite.legacy and "@context" in options:
+        refused = _legacy_proof_context_check(name, suite, options["@context"])
+        if refused is not None:
+            return refused
     try:
         memo = context.transforms if len(context.all_proofs) > 1 else None  # one proof: nothing to share
         data = _signing_input(suite, unsecured, options, method.key.key_type, context.loader, memo)
-        valid = suite.verify(method.key, proof["proofValue"], data)
+        valid = suite.verify(method.key, proof[suite.proof_value_member], data)
     except ContextError as exc:
         return Check(name, ERROR, exc.code, str(exc))
     except InputError as exc:

@@ -48,6 +48,7 @@ def sign(
     domain: str | None = None,
     loader: DocumentLoader | None = None,
     kind: str = "VerifiableCredential",
+    proof_context: bool = False,
 ) -> dict[str, Any]:
     """A signed copy of ``credential``; the input is never modified.
 
@@ -55,7 +56,9 @@ def sign(
     credential that names another issuer is refused. ``suite`` defaults to
     eddsa-rdfc-2022 for Ed25519 keys and ecdsa-rdfc-2019 for P-256/P-384.
     A credential that already has proofs gets one more (a proof set), or a
-    chain link with ``previous_proof``.
+    chain link with ``previous_proof``. ``proof_context`` (legacy Linked Data
+    suites only) puts the suite's context in the proof instead of adding it to
+    the document, as DIDKit does.
     """
     if not isinstance(credential, dict):
         raise InvalidDocument("the credential must be a JSON object")
@@ -71,9 +74,12 @@ def sign(
         raise InvalidDocument("not a valid credential: " + "; ".join(problems))
     if chosen.proof_type == "DataIntegrityProof" and data_model_version(document) == "1.1":
         _ensure_context(document, DATA_INTEGRITY_V2)
-    suite_context = getattr(chosen, "context", None)
-    if suite_context:
-        _ensure_context(document, suite_context)
+    if not proof_context:
+        if chosen.context:
+            _ensure_context(document, chosen.context)
+        elif chosen.suite_context and data_model_version(document) == "2.0":
+            # VC 2.0 does not define the legacy suite's terms (VC 1.1's context does); its context must come along.
+            _ensure_context(document, chosen.suite_context)
     if not isinstance(chosen, RdfcTransform):
         # JCS never expands the document, so check here that JSON-LD would keep every term;
         # RDFC canonicalization does this same safe expansion itself.
@@ -91,4 +97,5 @@ def sign(
         domain=domain,
         previous_proof=previous_proof,
         proof_id=proof_id,
+        proof_context=proof_context,
     )

@@ -21,6 +21,8 @@ __all__ = [
     "holder_id",
     "with_signer",
     "types_of",
+    "credential_schema_problems",
+    "related_resources",
 ]
 
 VC_V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
@@ -88,6 +90,84 @@ def _is_url(value: Any) -> bool:
     return isinstance(value, str) and bool(_URL.fullmatch(value))
 
 
+def _has_type(entry: Any) -> bool:
+    kinds = entry.get("type") if isinstance(entry, dict) else None
+    if isinstance(kinds, list):
+        return bool(kinds) and all(isinstance(k, str) and k for k in kinds)
+    return isinstance(kinds, str) and bool(kinds)
+
+
+# VCDM 2.0 §5.4 (refreshService), §5.5 (termsOfUse), §5.6 (evidence): each value MUST specify its type
+# (VC 1.1 §5.4-5.6 says the same). An id is optional for all three ("MAY specify its instance id").
+_TYPED_PROPERTIES = ("refreshService", "termsOfUse", "evidence")
+
+
+def _typed_property_problems(document: dict[str, Any]) -> list[str]:
+    problems = []
+    for name in _TYPED_PROPERTIES:
+        if name not in document:
+            continue
+        value = document[name]
+        entries = _as_list(value)
+        if not entries or not all(isinstance(e, dict) for e in entries):
+            problems.append(f"{name} must be an object or a non-empty list of objects")
+        elif not all(_has_type(e) for e in entries):
+            problems.append(f"each {name} entry must specify its type")
+        elif any("id" in e and not _is_url(e["id"]) for e in entries):
+            problems.append(f"a {name} entry's id must be a URL")
+    return problems
+
+
+def credential_schema_problems(document: dict[str, Any]) -> list[str]:
+    """VCDM 2.0 §4.11: each ``credentialSchema`` MUST specify its type and an id that is a URL.
+
+    Each problem starts with the field it names (``credentialSchema`` or ``credentialSchema[n]``).
+    """
+    if "credentialSchema" not in document:
+        return []
+    declared = document["credentialSchema"]
+    entries = declared if isinstance(declared, list) else [declared]
+    problems = []
+    for n, entry in enumerate(entries):
+        field = f"credentialSchema[{n}]" if isinstance(declared, list) else "credentialSchema"
+        if not isinstance(entry, dict) or not _is_url(entry.get("id")) or not isinstance(entry.get("type"), str):
+            problems.append(f"{field} must be an object with an id (a URL) and a type (a string)")
+    return problems
+
+
+def related_resources(document: dict[str, Any]) -> list[dict[str, Any]]:
+    """The ``relatedResource`` entries (objects) of a document (none when it has none)."""
+    return [e for e in _as_list(document.get("relatedResource", [])) if isinstance(e, dict)]
+
+
+def _related_resource_problems(document: dict[str, Any]) -> list[str]:
+    """VCDM 2.0 §5.3: one or more objects, each with a URL id unique among them and a digestSRI or digestMultibase."""
+    if "relatedResource" not in document:
+        return []
+    entries = _as_list(document["relatedResource"])
+    if not entries or not all(isinstance(e, dict) for e in entries):
+        return ["relatedResource must be an object or a non-empty list of objects (not URLs)"]
+    problems = []
+    seen: set[str] = set()
+    for n, entry in enumerate(entries):
+        field = f"relatedResource[{n}]"
+        resource = entry.get("id")
+        if not _is_url(resource):
+            problems.append(f"{field} needs an id that is a URL")
+        elif resource in seen:
+            problems.append(f"{field}: the id {resource[:200]!r} appears more than once")
+        else:
+            seen.add(resource)
+        digests = [k for k in ("digestSRI", "digestMultibase") if k in entry]
+        if not digests:
+            problems.append(f"{field} must have a digestSRI or a digestMultibase")
+        elif not all(isinstance(entry[k], str) and entry[k] for k in digests):
+            problems.append(f"{field}: digestSRI and digestMultibase must be non-empty strings")
+        if "mediaType" in entry and not isinstance(entry["mediaType"], str):
+            problems.append(f"{field}: mediaType must be a string")
+    return problems
+
+
 def structure_problems(document: Any, *, kind: str = "VerifiableCredential") -> list[str]:
     """Every data-model rule ``document`` breaks (empty when well formed)."""
     if not isinstance(document, dict):
@@ -111,8 +191,10 @@ def structure_problems(document: Any, *, kind: str = "VerifiableCredential") -> 
         problems.append("id must be a URL")
     if kind == "VerifiableCredential":
         issuer = document.get("issuer")
-        if issuer is None:
+        if "issuer" not in document:
             problems.append("issuer is missing")
+        elif issuer is None:
+            problems.append("issuer must be a URL or an object whose id is a URL, not null")
         elif not _is_url(issuer_id(document)):
             problems.append("issuer must be a URL or an object whose id is a URL")
         subject = document.get("credentialSubject")
@@ -131,6 +213,8 @@ def structure_problems(document: Any, *, kind: str = "VerifiableCredential") -> 
         for status in _as_list(document.get("credentialStatus", [])):
             if not isinstance(status, dict) or not isinstance(status.get("type"), str):
                 problems.append("credentialStatus entries must be objects with a type")
+    problems.extend(_typed_property_problems(document))
+    problems.extend(_related_resource_problems(document))
     return problems
 
 
@@ -163,6 +247,10 @@ def with_signer(document: dict[str, Any], signer: str, *, kind: str = "Verifiabl
     named = issuer_id(document) if role == "issuer" else holder_id(document)
     if role not in document:
         return {**document, role: signer}
+    if document[role] is None:
+        # Only an absent issuer (holder) is the signer's: null is a value, and VCDM 2.0 §4.7 says it must be a URL.
+        raise InvalidDocument(f"{role} is null; it must be a URL or an object whose id is a URL "
+                              f"(remove '{role}' to sign as this key)")
     if named != signer:
         shown = named or document[role]
         raise SigningError(

@@ -49,7 +49,7 @@ from vctrade._batch import VerifyOptions
 from vctrade._http import FetchSlots
 from vctrade._issuance import issue
 from vctrade._keys import Key
-from vctrade._result import VerificationResult
+from vctrade._result import FAILED, Check, VerificationResult
 from vctrade.di import sign
 from vctrade.did import create_did_web_document
 from vctrade.errors import (
@@ -75,6 +75,7 @@ from vctrade.jose import (
 from vctrade.service._config import IssuerConfig, ServiceConfig
 from vctrade.status import Registry
 from vctrade.verification import DEFAULT_SKEW, verify
+from vctrade.verification._formats import Format, detect
 
 __all__ = ["ServiceConfig", "IssuerConfig", "create_app", "http_status"]
 
@@ -192,7 +193,9 @@ class Service:
             if registry is not None:
                 registry.close()
         secured = issued.secured
-        return {"verifiableCredential": envelope(secured) if isinstance(secured, str) else secured}
+        if isinstance(secured, str):  # VC-JOSE-COSE: the envelope's media type names what it carries
+            return {"verifiableCredential": envelope(secured, _ENVELOPE_MEDIA.get(issued.format, "vc+jwt"))}
+        return {"verifiableCredential": secured}
 
     def verify(self, body: dict[str, Any], presentation: bool) -> tuple[int, dict[str, Any], dict[str, str]]:
         """Verify a credential or presentation; the HTTP status (and headers) follow the verdict."""
@@ -202,10 +205,20 @@ class Service:
             raise RequestError(f"the body needs {member} (and options, an object)")
         if not isinstance(document, (dict, str)):
             raise RequestError(f"{member} must be an object or a JWT string")
+        if isinstance(document, str) and _is_json_text(document):
+            # The VC API's field is an object (or an Enveloped… one); Data Integrity §4.2 (verify proof): a secured
+            # document that is not a map is a PARSING_ERROR. A compact JWS / SD-JWT / COSE string stays accepted.
+            raise RequestError(f"{member} must be a JSON object (or a JWT string), not JSON text in a string",
+                               code="parsing_error")
         result: VerificationResult = verify(
             document, resolver=self.resolver, loader=self.loader, status_source=self.status_source,
             challenge=options.get("challenge"), domain=options.get("domain"), policy=self.config.policy,
         )
+        wanted = "presentation" if presentation else "credential"
+        if result.document_type != wanted and not any(c.code == "internal_error" for c in result.checks):
+            wrong = Check("structure", FAILED, "wrong_document_type",
+                          f"{member} must be a {wanted}, not a {result.document_type}")
+            result = dataclasses.replace(result, checks=(*result.checks, wrong))
         report = result.to_dict() | {"errors": [c.message for c in result.all_checks() if c.status != "passed"]}
         if result.verified:
             return 200, report, {}
@@ -261,6 +274,16 @@ class Service:
 
 
 _ACTIONS = {"revoked": "revoke", "suspended": "suspend", "active": "reinstate"}
+# issue()'s format -> the media type of the EnvelopedVerifiableCredential that carries it
+_ENVELOPE_MEDIA = {"jose": "vc+jwt", "sd-jwt": "vc+sd-jwt", "cose": "vc+cose"}
+
+
+def _is_json_text(text: str) -> bool:
+    """Whether a string holds JSON text (an object, array, string …) rather than a JWT, SD-JWT or COSE."""
+    try:
+        return detect(text).format is Format.JSON
+    except VctradeError:
+        return text.lstrip()[:1] in ("{", "[", '"')
 
 # Threads for verifications beyond those that may wait on the network: the ones that need none keep answering.
 _SPARE_VERIFY_THREADS = 8

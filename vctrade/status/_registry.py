@@ -24,6 +24,12 @@ The schema version is ``PRAGMA user_version`` (:data:`SCHEMA_VERSION`); a
 registry of the previous version (0: no hashes) is migrated when opened, its
 entries hashed as they are then, and the migration logged.
 
+A list keeps ``status_size`` bits per entry (1 for revocation and suspension;
+1-8 for a "message" list, whose ``messages`` name each value and whose
+``reference`` URLs go into every entry as ``statusReference``). These columns
+were added to ``status_lists`` within schema version 1 (a registry without them
+is rebuilt in place when opened, and that is logged).
+
 Several CLI processes may use one registry at once: writes take SQLite's
 write lock (``BEGIN IMMEDIATE``), and list indexes are allocated at random
 (herd privacy) under a UNIQUE constraint, so two processes never get the
@@ -38,7 +44,7 @@ import json
 import os
 import secrets
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -57,10 +63,12 @@ from vctrade.errors import (
 )
 from vctrade.model._credentials import format_datetime, issuer_id, types_of
 from vctrade.status._bitstring import (
+    MAX_STATUS_SIZE,
     MIN_ENTRIES,
     PURPOSES,
     Bitstring,
     status_entry,
+    status_hex,
     status_list_credential,
 )
 
@@ -69,19 +77,28 @@ __all__ = ["Registry", "StatusList", "BrokenEntry", "default_registry_path", "en
 SCHEMA_VERSION = 1  # PRAGMA user_version; 0 is the previous version (an audit log without hashes)
 GENESIS = "0" * 64  # the ``prev`` of the first audit log entry
 
-# Tables whose definition has not changed since version 0.
-_TABLES = (
-    """CREATE TABLE IF NOT EXISTS status_lists (
+# status_lists with the columns of multi-bit lists (status messages); {name}: built under another name to migrate.
+_STATUS_LISTS = """CREATE TABLE IF NOT EXISTS {name} (
     id INTEGER PRIMARY KEY,
     url TEXT NOT NULL UNIQUE,
     issuer TEXT NOT NULL,
-    purpose TEXT NOT NULL CHECK (purpose IN ('revocation', 'suspension')),
+    purpose TEXT NOT NULL CHECK (purpose IN ('revocation', 'suspension', 'message')),
     size INTEGER NOT NULL,
     key_file TEXT NOT NULL,
     verification_method TEXT NOT NULL,
     created TEXT NOT NULL,
-    published TEXT
-)""",
+    published TEXT,
+    status_size INTEGER NOT NULL DEFAULT 1 CHECK (status_size BETWEEN 1 AND 8),
+    messages TEXT,
+    reference TEXT
+)"""
+_LISTS_MIGRATED = "status lists: columns status_size, messages, reference added (status messages)"
+_OLD_LIST_COLUMNS = "id, url, issuer, purpose, size, key_file, verification_method, created, published"
+_LIST_COLUMNS = "id, url, issuer, purpose, size, key_file, verification_method, published, status_size, messages, reference"
+
+# The tables (status_lists as it is now; the others have not changed since version 0).
+_TABLES = (
+    _STATUS_LISTS.format(name="status_lists"),
     """CREATE TABLE IF NOT EXISTS credentials (
     id TEXT PRIMARY KEY,
     types TEXT NOT NULL,
@@ -176,6 +193,20 @@ class StatusList:
     key_file: str
     verification_method: str
     published: str | None
+    status_size: int = 1
+    messages: tuple[str, ...] | None = None  # messages[v]: the message of value v (2 ** status_size of them)
+    reference: tuple[str, ...] = ()  # statusReference URLs
+
+    @classmethod
+    def _from_row(cls, row: Any) -> StatusList:
+        status_size, messages, reference = row[8], row[9], row[10]
+        return cls(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], status_size=int(status_size),
+                   messages=tuple(json.loads(messages)) if messages else None,
+                   reference=tuple(json.loads(reference)) if reference else ())
+
+    def message(self, value: int) -> str | None:
+        """The message of ``value`` (None for a list without messages)."""
+        return self.messages[value] if self.messages is not None and 0 <= value < len(self.messages) else None
 
 
 def _now() -> datetime:
@@ -197,6 +228,42 @@ def site_path(url: str) -> Path:
     if not path or any(part in ("", ".", "..") or "/" in part or "\\" in part for part in decoded):
         raise RegistryError(f"status list URL {url} has no usable path (no empty, dot or encoded-slash segments)")
     return Path(path)
+
+
+def _check_messages(purpose: str, status_size: int,
+                    messages: Mapping[int, str] | Sequence[str] | None) -> list[str] | None:
+    """The messages in value order, checked: one per value, for "message" lists only."""
+    if type(status_size) is not int or not 1 <= status_size <= MAX_STATUS_SIZE:
+        raise RegistryError(f"statusSize must be 1-{MAX_STATUS_SIZE} bits, not {status_size!r}")
+    if purpose != "message":
+        if status_size != 1 or messages:
+            raise RegistryError(f"a {purpose} list has 1 bit per entry and no messages; status messages take "
+                                "the purpose \"message\"")
+        return None
+    wanted = 1 << status_size
+    if not messages:
+        raise RegistryError(f"the purpose \"message\" needs a message for each of the {wanted} values of statusSize "
+                            f"{status_size} (0x0 … {status_hex(wanted - 1)})")
+    by_value = dict(messages) if isinstance(messages, Mapping) else dict(enumerate(messages))
+    missing = [status_hex(v) for v in range(wanted) if v not in by_value]
+    extra = [str(v) for v in by_value if not (type(v) is int and 0 <= v < wanted)]
+    if missing or extra:
+        raise RegistryError(f"statusSize {status_size} needs exactly one message per value 0x0 … {status_hex(wanted - 1)}"
+                            + (f"; missing {', '.join(missing)}" if missing else "")
+                            + (f"; not a value: {', '.join(extra)}" if extra else ""))
+    texts = [by_value[v] for v in range(wanted)]
+    if not all(isinstance(t, str) and t.strip() for t in texts):
+        raise RegistryError("a status message must be non-empty text")
+    return texts
+
+
+def _check_reference(reference: str | Sequence[str] | None) -> list[str]:
+    references = [reference] if isinstance(reference, str) else list(reference or [])
+    for ref in references:
+        parts = urlsplit(ref) if isinstance(ref, str) else None
+        if parts is None or parts.scheme not in ("https", "http") or not parts.netloc or any(c.isspace() for c in ref):
+            raise RegistryError(f"a statusReference must be an http(s) URL, not {str(ref)[:80]!r}")
+    return references
 
 
 def _create_private(path: Path) -> None:
@@ -237,20 +304,34 @@ class Registry:
         present = {name for (name,) in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
         return [name for name in _AUDIT_TRIGGERS if name not in present]
 
+    def _old_status_lists(self) -> bool:
+        """Whether status_lists is there without the multi-bit columns (a registry written before status messages)."""
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(status_lists)")}
+        return bool(columns) and "status_size" not in columns
+
     def _prepare(self) -> None:
         """Create the schema, migrate a previous version's, or put back audit triggers someone dropped."""
-        if self._version() == SCHEMA_VERSION and not self._missing_triggers():
+        if self._version() == SCHEMA_VERSION and not self._missing_triggers() and not self._old_status_lists():
             return  # the usual case: no write lock taken
+        # Rebuilding status_lists (entries refer to it) needs foreign keys off, which SQLite ignores in a transaction.
+        self._db.execute("PRAGMA foreign_keys = OFF")
+        try:
+            self._prepare_locked()
+        finally:
+            self._db.execute("PRAGMA foreign_keys = ON")
+
+    def _prepare_locked(self) -> None:
         with self._write() as db:
             version = self._version()  # again, under the lock: another process may have done it meanwhile
             if version > SCHEMA_VERSION:
                 raise RegistryError(f"the registry {self.path} has schema version {version}, newer than this vctrade "
                                     f"reads ({SCHEMA_VERSION}); upgrade vctrade", code="registry_version")
+            rebuilt = self._migrate_status_lists()
             if version < SCHEMA_VERSION:
                 for table in _TABLES:
                     db.execute(table)
                 if db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audit_log'").fetchone():
-                    self._migrate_audit_log(version)
+                    self._migrate_audit_log(version, rebuilt)
                 else:
                     db.execute(_AUDIT_LOG)
                     for trigger in _AUDIT_TRIGGERS.values():
@@ -260,9 +341,24 @@ class Registry:
             missing = self._missing_triggers()
             for name in missing:
                 db.execute(_AUDIT_TRIGGERS[name])
-            self._log("repair", reason=f"the audit log's triggers {', '.join(missing)} were missing (dropped); restored")
+            if missing:
+                self._log("repair", reason=f"the audit log's triggers {', '.join(missing)} were missing (dropped); restored")
+            if rebuilt:
+                self._log("migrate", reason=_LISTS_MIGRATED)
 
-    def _migrate_audit_log(self, version: int) -> None:
+    def _migrate_status_lists(self) -> bool:
+        """Add the multi-bit columns to status_lists (SQLite's table rebuild: its CHECK on purpose changes too)."""
+        if not self._old_status_lists():
+            return False
+        self._db.execute(_STATUS_LISTS.format(name="status_lists_new"))
+        self._db.execute(f"INSERT INTO status_lists_new ({_OLD_LIST_COLUMNS}) SELECT {_OLD_LIST_COLUMNS} FROM status_lists")
+        self._db.execute("DROP TABLE status_lists")
+        self._db.execute("ALTER TABLE status_lists_new RENAME TO status_lists")
+        if self._db.execute("PRAGMA foreign_key_check").fetchone():
+            raise RegistryError(f"the registry {self.path} has status entries of lists that are not there; not migrated")
+        return True
+
+    def _migrate_audit_log(self, version: int, lists_rebuilt: bool = False) -> None:
         """Version 0 -> 1: rebuild the audit log with a hash chain over its entries as they are now, and log that."""
         rows = self._db.execute(f"SELECT {_LOG_COLUMNS} FROM audit_log ORDER BY seq").fetchall()
         high = self._high_water()
@@ -284,7 +380,8 @@ class Registry:
             self._db.execute(trigger)
         span = f"entries {rows[0][0]}-{rows[-1][0]}" if rows else "no entries"
         self._log("migrate", reason=f"registry schema {version} -> {SCHEMA_VERSION}: audit log hash chain added; "
-                                    f"{span} hashed as they stood at migration")
+                                    f"{span} hashed as they stood at migration"
+                                    + (f"; {_LISTS_MIGRATED}" if lists_rebuilt else ""))
 
     def _high_water(self) -> int:
         """The largest seq the audit log ever had (AUTOINCREMENT's record; 0 if none)."""
@@ -329,10 +426,16 @@ class Registry:
     # -- status lists ---------------------------------------------------------------------------
 
     def create_list(self, url: str, issuer: str, purpose: str, key_file: str | Path, size: int = MIN_ENTRIES,
-                    verification_method: str | None = None) -> StatusList:
+                    verification_method: str | None = None, *, status_size: int = 1,
+                    messages: Mapping[int, str] | Sequence[str] | None = None,
+                    reference: str | Sequence[str] | None = None) -> StatusList:
         """Register a new status list for ``issuer`` (signed later with the key in ``key_file``).
 
         ``verification_method`` is the issuer's DID URL of that key (default: ``issuer`` is a did:key).
+        ``size`` counts entries; each takes ``status_size`` bits. A "message" list
+        needs ``messages``: one per value 0 … 2 ** status_size - 1 (a mapping value ->
+        message, or a sequence in value order); revocation and suspension lists are
+        1 bit without messages. ``reference``: ``statusReference`` URL(s) for every entry.
         """
         if purpose not in PURPOSES:
             raise RegistryError(f"status purpose must be one of {', '.join(PURPOSES)}, not {purpose!r}")
@@ -341,36 +444,44 @@ class Registry:
         site_path(url)
         if size < MIN_ENTRIES or size % 8:
             raise RegistryError(f"a status list needs at least {MIN_ENTRIES} entries (a multiple of 8)")
+        texts = _check_messages(purpose, status_size, messages)
+        references = _check_reference(reference)
         try:
             with self._write() as db:
                 if verification_method is None and not issuer.startswith("did:key:"):
                     raise RegistryError(f"give the verification method of {issuer} that signs the list")
                 method = verification_method or f"{issuer}#{issuer.removeprefix('did:key:')}"
                 db.execute(
-                    "INSERT INTO status_lists (url, issuer, purpose, size, key_file, verification_method, created) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (url, issuer, purpose, size, str(Path(key_file).resolve()), method, format_datetime(self._clock())),
+                    "INSERT INTO status_lists (url, issuer, purpose, size, key_file, verification_method, created, "
+                    "status_size, messages, reference) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (url, issuer, purpose, size, str(Path(key_file).resolve()), method, format_datetime(self._clock()),
+                     status_size, json.dumps(texts) if texts is not None else None,
+                     json.dumps(references) if references else None),
                 )
-                self._log("init", list_url=url, reason=f"{purpose} list of {size} entries for {issuer}")
+                detail = ""
+                if texts is not None:
+                    detail = f", statusSize {status_size}: " + ", ".join(
+                        f"{status_hex(value)} {text}" for value, text in enumerate(texts))
+                if references:
+                    detail += f"; statusReference {' '.join(references)}"
+                self._log("init", list_url=url, reason=f"{purpose} list of {size} entries for {issuer}{detail}")
         except sqlite3.IntegrityError:
             raise RegistryConflict(f"a status list with URL {url} already exists") from None
         return self.status_list(url)
 
     def status_list(self, url: str) -> StatusList:
         """The list registered at ``url``."""
-        row = self._db.execute(
-            "SELECT id, url, issuer, purpose, size, key_file, verification_method, published FROM status_lists WHERE url = ?", (url,)
-        ).fetchone()
+        row = self._db.execute(f"SELECT {_LIST_COLUMNS} FROM status_lists WHERE url = ?", (url,)).fetchone()
         if row is None:
             raise RegistryNotFound(f"no status list {url} in the registry {self.path}")
-        return StatusList(*row)
+        return StatusList._from_row(row)
 
     def status_lists(self, issuer: str | None = None) -> list[StatusList]:
         """Every list (of ``issuer``), oldest first."""
-        query = "SELECT id, url, issuer, purpose, size, key_file, verification_method, published FROM status_lists"
+        query = f"SELECT {_LIST_COLUMNS} FROM status_lists"
         rows = self._db.execute(query + (" WHERE issuer = ? ORDER BY id" if issuer else " ORDER BY id"),
                                 (issuer,) if issuer else ()).fetchall()
-        return [StatusList(*row) for row in rows]
+        return [StatusList._from_row(row) for row in rows]
 
     # -- issuing --------------------------------------------------------------------------------
 
@@ -397,11 +508,13 @@ class Registry:
                 "INSERT INTO credentials (id, types, subject, issuer, issued, digest) VALUES (?, ?, ?, ?, ?, '')",
                 (credential_id, json.dumps(types_of(credential)), None, issuer, format_datetime(self._clock())),
             )
-            for purpose, status_list in sorted(lists.items()):
+            # Revocation, then suspension (as before status messages), then message.
+            for purpose, status_list in sorted(lists.items(), key=lambda item: PURPOSES.index(item[0])):
                 index = self._free_index(db, status_list)
                 db.execute("INSERT INTO entries (credential_id, list_id, idx) VALUES (?, ?, ?)",
                            (credential_id, status_list.id, index))
-                entries.append(status_entry(status_list.url, index, purpose))
+                entries.append(status_entry(status_list.url, index, purpose, status_size=status_list.status_size,
+                                            messages=status_list.messages, reference=status_list.reference))
         return entries
 
     def _free_index(self, db: sqlite3.Connection, status_list: StatusList) -> int:
@@ -459,7 +572,8 @@ class Registry:
             if purpose == "revocation" and current and value == 0:
                 raise RegistryConflict("revocation is final; a revoked credential cannot be reinstated")
             if current == value:
-                state = {("revocation", 1): "already revoked", ("suspension", 1): "already suspended"}.get((purpose, value), "not suspended")
+                state = {("revocation", 1): "already revoked", ("suspension", 1): "already suspended",
+                         ("revocation", 0): "not revoked"}.get((purpose, value), "not suspended")
                 raise RegistryConflict(f"{credential_id} is {state}")
             db.execute("UPDATE entries SET status = ? WHERE list_id = ? AND idx = ?", (value, list_id, idx))
             self._log(action, credential_id, url, idx, reason)
@@ -476,6 +590,40 @@ class Registry:
         """Clear the suspension bit."""
         self._set(credential_id, "suspension", 0, "reinstate", reason)
 
+    def set_status(self, credential_id: str, purpose: str, value: int, reason: str | None = None) -> None:
+        """Set the credential's value in its ``purpose`` list (logged as ``set``, its reason naming the value).
+
+        For "message": any value 0 … 2 ** statusSize - 1, the audit log's reason
+        starting ``0x… "message"``. For revocation and suspension the value is the
+        bit, logged as revoke / suspend / reinstate, with their rules (revocation is final).
+        """
+        if type(value) is not int:
+            raise RegistryError(f"a status value is an integer, not {value!r}")
+        if purpose in ("revocation", "suspension"):
+            if value not in (0, 1):
+                raise RegistryError(f"a {purpose} list holds 0 or 1, not {value}")
+            # (revocation, 0) is always refused by _set: "final" once revoked, else "not revoked".
+            action = {("revocation", 1): "revoke", ("suspension", 1): "suspend"}.get((purpose, value), "reinstate")
+            self._set(credential_id, purpose, value, action, reason)
+            return
+        if purpose not in PURPOSES:
+            raise RegistryError(f"status purpose must be one of {', '.join(PURPOSES)}, not {purpose!r}")
+        with self._write() as db:
+            list_id, url, idx, current = self._entry(credential_id, purpose)
+            status_list = self._list_by_id(list_id)
+            if not 0 <= value < 1 << status_list.status_size:
+                raise RegistryError(f"{status_hex(value)} does not fit the list's statusSize {status_list.status_size} "
+                                    f"(0x0 … {status_hex((1 << status_list.status_size) - 1)})")
+            said = f"{status_hex(value)} {json.dumps(status_list.message(value), ensure_ascii=False)}"
+            if current == value:
+                raise RegistryConflict(f"{credential_id} already has {purpose} status {said}")
+            db.execute("UPDATE entries SET status = ? WHERE list_id = ? AND idx = ?", (value, list_id, idx))
+            self._log("set", credential_id, url, idx, said + (f": {reason}" if reason else ""))
+
+    def _list_by_id(self, list_id: int) -> StatusList:
+        return StatusList._from_row(self._db.execute(f"SELECT {_LIST_COLUMNS} FROM status_lists WHERE id = ?",
+                                                     (list_id,)).fetchone())
+
     # -- reading --------------------------------------------------------------------------------
 
     def credential_status(self, credential_id: str) -> dict[str, Any]:
@@ -488,12 +636,17 @@ class Registry:
         keys = ("id", "types", "subject", "issuer", "validFrom", "validUntil", "issued", "digest")
         record: dict[str, Any] = dict(zip(keys, row))
         record["types"] = json.loads(record["types"])
-        record["status"] = {
-            purpose: {"list": url, "index": idx, "set": bool(status)}
-            for purpose, url, idx, status in self._db.execute(
-                "SELECT l.purpose, l.url, e.idx, e.status FROM entries e JOIN status_lists l ON l.id = e.list_id "
-                "WHERE e.credential_id = ? ORDER BY l.purpose", (credential_id,))
-        }
+        record["status"] = {}
+        for list_id, idx, status in self._db.execute(
+                "SELECT e.list_id, e.idx, e.status FROM entries e WHERE e.credential_id = ? ORDER BY e.list_id",
+                (credential_id,)).fetchall():
+            status_list = self._list_by_id(int(list_id))
+            state: dict[str, Any] = {"list": status_list.url, "index": idx, "set": bool(status)}
+            if status_list.messages is not None:
+                state.update(value=status_hex(status), statusSize=status_list.status_size,
+                             message=status_list.message(status))
+            record["status"][status_list.purpose] = state
+        record["status"] = dict(sorted(record["status"].items(), key=lambda item: PURPOSES.index(item[0])))
         record["history"] = self.log(credential_id)
         return record
 
@@ -548,9 +701,10 @@ class Registry:
 
     def bitstring(self, status_list: StatusList) -> Bitstring:
         """The list's current bits, from committed status changes."""
-        bits = Bitstring(status_list.size)
-        for (idx,) in self._db.execute("SELECT idx FROM entries WHERE list_id = ? AND status = 1", (status_list.id,)):
-            bits[idx] = True
+        bits = Bitstring(status_list.size * status_list.status_size)
+        for idx, status in self._db.execute("SELECT idx, status FROM entries WHERE list_id = ? AND status != 0",
+                                            (status_list.id,)):
+            bits.set_value(idx, status_list.status_size, status)
         return bits
 
     # -- publishing -----------------------------------------------------------------------------

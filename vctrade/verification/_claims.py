@@ -15,6 +15,7 @@ from vctrade._result import ERROR, FAILED, PASSED, Check, VerificationResult
 from vctrade.errors import ContextError, InputError
 from vctrade.jsonld._jsonld import DocumentLoader, check_terms, expanded_types
 from vctrade.model._credentials import (
+    credential_schema_problems,
     data_model_version,
     structure_problems,
     validity_problem,
@@ -102,10 +103,9 @@ def schema_check(document: dict[str, Any], signed: dict[str, Any], loader: Docum
     entries = declared if isinstance(declared, list) else [declared]
     fields = [f"credentialSchema[{n}]" if isinstance(declared, list) else "credentialSchema" for n in range(len(entries))]
     # A malformed reference is the document's fault (failed), whatever else is declared beside it ...
-    for field, entry in zip(fields, entries, strict=True):
-        if not isinstance(entry, dict) or not isinstance(entry.get("id"), str) or not isinstance(entry.get("type"), str):
-            return Check("schema", FAILED, "invalid_schema_reference",
-                         f"{field} must be an object with an id and a type, both strings")
+    malformed = credential_schema_problems(document)
+    if malformed:
+        return Check("schema", FAILED, "invalid_schema_reference", malformed[0])
     # ... while a well-formed one that no plug-in registered cannot be checked: undecided.
     for field, entry in zip(fields, entries, strict=True):
         schema_id = entry["id"]

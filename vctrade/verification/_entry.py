@@ -26,6 +26,7 @@ from vctrade.verification._context import DEFAULT_SKEW, Request, VerifyContext, 
 from vctrade.verification._formats import detect
 from vctrade.verification._jose import OpenFailure
 from vctrade.verification._pipeline import (
+    envelope_mismatch,
     open_document,
     verify_entry,
     verify_opened_credential,
@@ -89,6 +90,8 @@ def _verify(
     opened = open_document(detected)
     if isinstance(opened, OpenFailure):
         return VerificationResult((opened.check,), opened.kind)
+    if detected.envelope is not None and opened.kind != detected.envelope:
+        return VerificationResult((envelope_mismatch(detected.envelope, opened.kind),), opened.kind)
     presentation: dict[str, Any] | None = None
     if opened.kind == "presentation":
         result, pairs = verify_presentation(opened, context, Request("authentication", challenge, domain))

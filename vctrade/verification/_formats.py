@@ -22,11 +22,17 @@ from vctrade.model._json import parse_json_int
 __all__ = ["Format", "Detected", "detect", "ENVELOPE_TYPES"]
 
 ENVELOPE_TYPES = ("EnvelopedVerifiableCredential", "EnvelopedVerifiablePresentation")
-# data: URL media types of enveloped documents -> their format
+_BASE_CONTEXT = "https://www.w3.org/ns/credentials/v2"
+# data: URL media types an envelope may carry -> their format, by the envelope's position (VC-JOSE-COSE §3:
+# a credential is vc+jwt / vc+sd-jwt / vc+cose, a presentation vp+…; vc-ld+jwt is the draft spelling of vc+jwt).
 _ENVELOPED_MEDIA = {
-    "application/vc+jwt": "jwt", "application/vc-ld+jwt": "jwt", "application/vp+jwt": "jwt",
-    "application/vc+sd-jwt": "sd-jwt", "application/vp+sd-jwt": "sd-jwt",
-    "application/vc+cose": "cose", "application/vp+cose": "cose",
+    "EnvelopedVerifiableCredential": {
+        "application/vc+jwt": "jwt", "application/vc-ld+jwt": "jwt",
+        "application/vc+sd-jwt": "sd-jwt", "application/vc+cose": "cose",
+    },
+    "EnvelopedVerifiablePresentation": {
+        "application/vp+jwt": "jwt", "application/vp+sd-jwt": "sd-jwt", "application/vp+cose": "cose",
+    },
 }
 
 
@@ -45,6 +51,8 @@ class Detected:
 
     format: Format
     value: Any
+    # "credential" or "presentation" when it came in an Enveloped… object: what the envelope says it carries
+    envelope: str | None = None
 
 
 def _jose_text(data: str | bytes) -> str | None:
@@ -57,16 +65,26 @@ def _jose_text(data: str | bytes) -> str | None:
 
 
 def _from_envelope(entry: dict[str, Any]) -> Detected:
+    """VCDM 2.0 §4.13.1/§4.13.2: an envelope's @context includes the base context, its id is a data: URL (RFC 2397)
+    of a secured credential (presentation) in a media type for that position."""
+    kind = entry.get("type")
     value = entry.get("id")
     if not isinstance(value, str) or not value.startswith("data:") or "," not in value:
-        raise InvalidDocument(f"an enveloped document needs a data: URL, got {str(value)[:40]!r}")
+        raise InvalidDocument(f"an enveloped document ({kind}) needs an id that is a data: URL, got {str(value)[:40]!r}")
     media, payload = value[5:].split(",", 1)
-    kind = _ENVELOPED_MEDIA.get(media.split(";", 1)[0].strip().lower())
-    if kind is None:
-        raise InvalidDocument(f"an enveloped document of media type {media[:40]!r} is not supported")
-    if kind == "cose":
-        return Detected(Format.COSE, payload.encode("ascii", "replace"))
-    return Detected(Format.SD_JWT if kind == "sd-jwt" else Format.JWT, payload.strip())
+    accepted = _ENVELOPED_MEDIA[str(kind)]
+    secured = accepted.get(media.split(";", 1)[0].strip().lower())
+    if secured is None:
+        raise InvalidDocument(f"an enveloped document ({kind}) of media type {media[:40]!r} is not supported "
+                              f"(it carries {', '.join(m for m in accepted if 'ld+' not in m)})")
+    contexts = entry.get("@context")
+    listed = contexts if isinstance(contexts, list) else [contexts]
+    if _BASE_CONTEXT not in listed:
+        raise InvalidDocument(f"an enveloped document ({kind}) needs an @context that includes {_BASE_CONTEXT}")
+    position = "presentation" if kind == "EnvelopedVerifiablePresentation" else "credential"
+    if secured == "cose":
+        return Detected(Format.COSE, payload.encode("ascii", "replace"), position)
+    return Detected(Format.SD_JWT if secured == "sd-jwt" else Format.JWT, payload.strip(), position)
 
 
 def detect(document: str | bytes | dict[str, Any]) -> Detected:

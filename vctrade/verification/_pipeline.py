@@ -19,14 +19,22 @@ from vctrade.verification._context import Request, VerifyContext
 from vctrade.verification._data_integrity import open_json
 from vctrade.verification._formats import Detected, Format, detect
 from vctrade.verification._jose import OpenFailure, open_jose
+from vctrade.verification._related import related_resource_check
 from vctrade.verification._securing import Opened
 
-__all__ = ["open_document", "failed", "verify_opened_credential", "verify_entry"]
+__all__ = ["open_document", "failed", "verify_opened_credential", "verify_entry", "envelope_mismatch"]
 
 
 def failed(name: str, code: str, message: str, kind: str = "credential") -> VerificationResult:
     """A result of one failed check."""
     return VerificationResult((Check(name, FAILED, code, message),), kind)
+
+
+def envelope_mismatch(envelope: str, kind: str) -> Check:
+    """An Enveloped… object whose secured document is not what its type says it carries."""
+    return Check("structure", FAILED, "invalid_envelope",
+                 f"an Enveloped{'VerifiablePresentation' if envelope == 'presentation' else 'VerifiableCredential'} "
+                 f"must carry a {envelope}, not a {kind}")
 
 
 def open_document(detected: Detected) -> Opened | OpenFailure:
@@ -52,6 +60,9 @@ def verify_opened_credential(opened: Opened, context: VerifyContext, request: Re
     schema = schema_check(document, opened.signed_jsonld[0], context.loader)
     if schema is not None:
         checks.append(schema)
+    related = related_resource_check(document, context.loader)
+    if related is not None:
+        checks.append(related)
 
     def verify_list(status_list: dict[str, Any]) -> VerificationResult:
         # A status list is itself a credential: verified fully, but its own status is not followed.
@@ -72,6 +83,8 @@ def verify_entry(entry: Any, context: VerifyContext) -> tuple[dict[str, Any] | N
     opened = open_document(detected)
     if isinstance(opened, OpenFailure):
         return None, VerificationResult((opened.check,), "credential")
+    if detected.envelope is not None and opened.kind != detected.envelope:
+        return None, VerificationResult((envelope_mismatch(detected.envelope, opened.kind),), "credential")
     if opened.kind != "credential":
         return None, failed("structure", "invalid_credential", "a presentation was given where a credential belongs")
     return opened.document, verify_opened_credential(opened, context)
