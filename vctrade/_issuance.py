@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from vctrade._keys import Key
 from vctrade.di._signing import sign
+from vctrade.di._suite import Cryptosuite
 from vctrade.errors import InputError, InvalidDocument, SigningError, TradeDocumentError
 from vctrade.jose._cose import cose_text, sign_cose
 from vctrade.jose._jws import sign_legacy_jwt, sign_vc_jwt
@@ -64,7 +65,7 @@ def issue(
     *,
     trade_type: str | None = None,
     format: str = "di",  # noqa: A002 - the word users know from --format
-    suite: str | None = None,
+    suite: str | Cryptosuite | None = None,
     verification_method: str | None = None,
     registry: Registry | None = None,
     loader: DocumentLoader | None = None,
@@ -144,7 +145,7 @@ def _validate(credential: dict[str, Any], loader: DocumentLoader) -> None:
         raise TradeDocumentError("the credential breaks its type's schema or rules: " + "; ".join(problems), problems)
 
 
-def _secure(credential: dict[str, Any], key: Key, format: str, method: str, suite: str | None,  # noqa: A002
+def _secure(credential: dict[str, Any], key: Key, format: str, method: str, suite: str | Cryptosuite | None,  # noqa: A002
             loader: DocumentLoader, created: datetime | None, expires: datetime | None,
             disclosable: Sequence[str], holder_key: Key | None) -> dict[str, Any] | str:
     if format != "sd-jwt" and (disclosable or holder_key is not None):

@@ -296,8 +296,13 @@ def sign_command(
     key_path: Annotated[Path, typer.Option("--key", "-k", help="The signing key file.")],
     suite: Annotated[
         Optional[str],
-        typer.Option(help="eddsa-rdfc-2022, eddsa-jcs-2022, ecdsa-rdfc-2019, ecdsa-jcs-2019 or Ed25519Signature2020."),
+        typer.Option(help="eddsa-rdfc-2022, eddsa-jcs-2022, ecdsa-rdfc-2019, ecdsa-jcs-2019, ecdsa-sd-2023 or "
+                          "Ed25519Signature2020."),
     ] = None,
+    mandatory: Annotated[
+        list[str], typer.Option("--mandatory", help="ecdsa-sd-2023: a JSON pointer the holder must always disclose "
+                                                    "(repeat).")
+    ] = [],  # noqa: B006
     verification_method: Annotated[
         Optional[str], typer.Option("--verification-method", help="The DID URL of the key (default: its did:key).")
     ] = None,
@@ -340,6 +345,13 @@ def sign_command(
         raise InputError("--disclosable and --holder-key are for --format sd-jwt")
     if fmt != "di" and (suite or expires):
         raise InputError("--suite and --expires are for --format di")
+    if mandatory and suite != "ecdsa-sd-2023":
+        raise InputError("--mandatory is for --suite ecdsa-sd-2023")
+    chosen: Any = suite
+    if suite == "ecdsa-sd-2023":
+        from vctrade.di import EcdsaSd2023
+
+        chosen = EcdsaSd2023(mandatory)
     credential = read_json_object(path)
     key = _load_key(key_path, passphrase)
     if did is not None and verification_method is not None:
@@ -350,7 +362,7 @@ def sign_command(
     loader = _loader(contexts)
     if "proof" not in credential and not previous_proof and not proof_id:
         holder = _load_key(holder_key, passphrase).public() if holder_key else None
-        issued = issue(credential, key, format=fmt, suite=suite, verification_method=verification_method,
+        issued = issue(credential, key, format=fmt, suite=chosen, verification_method=verification_method,
                        loader=loader, created=_parse_time(created, "--created"),
                        expires=_parse_time(expires, "--expires"), disclosable=disclosable, holder_key=holder)
         secured = issued.secured
@@ -362,10 +374,25 @@ def sign_command(
     previous: str | list[str] | None = None
     if previous_proof:
         previous = previous_proof[0] if len(previous_proof) == 1 else list(previous_proof)
-    signed = sign(credential, key, suite=suite, verification_method=verification_method, previous_proof=previous,
+    signed = sign(credential, key, suite=chosen, verification_method=verification_method, previous_proof=previous,
                   proof_id=proof_id, created=_parse_time(created, "--created"),
                   expires=_parse_time(expires, "--expires"), loader=loader)
     _write_output(json.dumps(signed, indent=2), output)
+
+
+@app.command("derive")
+def derive_command(
+    path: Annotated[Path, typer.Argument(help="The credential with its ecdsa-sd-2023 base proof, JSON.")],
+    reveal: Annotated[list[str], typer.Option("--reveal", help="A JSON pointer to disclose beyond the mandatory "
+                                                               "claims (repeat); others stay hidden.")] = [],  # noqa: B006
+    contexts: ContextOption = [],  # noqa: B006 (typer reads the default; never mutated)
+    output: OutputOption = None,
+) -> None:
+    """Derive an ecdsa-sd-2023 credential that shows the mandatory claims and the --reveal ones, nothing else."""
+    from vctrade._batch import read_json_object
+    from vctrade.di import derive
+
+    _write_output(json.dumps(derive(read_json_object(path), reveal, loader=_loader(contexts)), indent=2), output)
 
 
 @app.command("disclose")

@@ -19,6 +19,7 @@ from vctrade.di._registry import (
 )
 from vctrade.di._signing import sign
 from vctrade.di._suite import Cryptosuite, DetachedJws, JcsTransform, RdfcTransform
+from vctrade.di._suites.ecdsa_sd_2023 import EcdsaSd2023, derive
 
 __all__ = [
     "Cryptosuite",
@@ -35,4 +36,6 @@ __all__ = [
     "verify_proofs",
     "proofs_of",
     "sign",
+    "EcdsaSd2023",
+    "derive",
 ]

@@ -197,6 +197,18 @@ class Service:
             return {"verifiableCredential": envelope(secured, _ENVELOPE_MEDIA.get(issued.format, "vc+jwt"))}
         return {"verifiableCredential": secured}
 
+    def derive(self, body: dict[str, Any]) -> dict[str, Any]:
+        """A DeriveCredentialRequest: an ecdsa-sd-2023 credential reduced to options.selectivePointers."""
+        from vctrade.di import derive
+
+        credential, options = body.get("verifiableCredential"), body.get("options") or {}
+        if not isinstance(credential, dict) or not isinstance(options, dict):
+            raise RequestError("the body needs a verifiableCredential object (and options, an object)")
+        pointers = options.get("selectivePointers", [])
+        if not isinstance(pointers, list) or not all(isinstance(p, str) for p in pointers):
+            raise RequestError("options.selectivePointers must be a list of JSON pointer strings")
+        return {"verifiableCredential": derive(credential, pointers, loader=self.loader)}
+
     def verify(self, body: dict[str, Any], presentation: bool) -> tuple[int, dict[str, Any], dict[str, str]]:
         """Verify a credential or presentation; the HTTP status (and headers) follow the verdict."""
         member = "verifiablePresentation" if presentation else "verifiableCredential"
@@ -359,6 +371,13 @@ def create_app(config: ServiceConfig) -> Any:
         _authorize(config, request.headers.get("authorization"))
         body = await json_body(request)
         return JSONResponse(await run_in_threadpool(service.issue, body, name), status_code=201)
+
+    @app.post("/credentials/derive", status_code=201)
+    async def derive_credential(request: Request) -> JSONResponse:
+        """Derive a selectively disclosed ecdsa-sd-2023 credential (needs a bearer token)."""
+        _authorize(config, request.headers.get("authorization"))
+        body = await json_body(request)
+        return JSONResponse(await run_in_threadpool(service.derive, body), status_code=201)
 
     @app.post("/credentials/verify")
     async def verify_credential(request: Request) -> JSONResponse:
