@@ -1,6 +1,7 @@
 """The status check: one check per ``credentialStatus`` entry — the list fetched, verified, in range, the bit clear.
 
-Reads Bitstring Status List entries, and StatusList2021 entries for older issuers.
+Reads Bitstring Status List entries, and StatusList2021 and RevocationList2020 entries for older issuers (the
+trade pilots used them).
 An entry of ``statusSize`` > 1 is read as a value of that many bits (at index ×
 statusSize, most significant bit first) and reported with its message from the
 entry's ``statusMessage``. A "message" purpose conveys information: its check
@@ -38,10 +39,11 @@ class _Entry:
     purpose: str
     index: int
     list_url: str
-    legacy: bool  # StatusList2021Entry
+    legacy: bool  # StatusList2021Entry or RevocationList2020Status: bare base64url lists, 1 bit per entry
     status_size: int = 1
     messages: dict[int, str] | None = None  # value -> message, from statusMessage
     reference: tuple[str, ...] = ()
+    list_type: str = "BitstringStatusListCredential"  # the type the list credential must have
 
 
 def _parse_messages(raw: Any, status_size: int) -> dict[int, str]:
@@ -77,6 +79,8 @@ def _parse_entry(entry: Any) -> _Entry:
     if not isinstance(entry, dict):
         raise InvalidDocument("a credentialStatus entry must be an object")
     kind = entry.get("type")
+    if kind == "RevocationList2020Status":
+        return _parse_revocation_list_2020(entry)
     if kind not in ("BitstringStatusListEntry", "StatusList2021Entry"):
         raise InvalidDocument(f"credentialStatus type {kind!r} is not supported")
     purpose, url, raw_index = entry.get("statusPurpose"), entry.get("statusListCredential"), entry.get("statusListIndex")
@@ -98,7 +102,18 @@ def _parse_entry(entry: Any) -> _Entry:
     elif size > 1:
         raise InvalidDocument(f"statusSize {size} needs statusMessage (a message for each of its {1 << size} values)")
     reference = _parse_reference(entry["statusReference"]) if "statusReference" in entry and not legacy else ()
-    return _Entry(purpose, int(raw_index), url, legacy, size, messages, reference)
+    return _Entry(purpose, int(raw_index), url, legacy, size, messages, reference,
+                  "StatusList2021Credential" if legacy else "BitstringStatusListCredential")
+
+
+def _parse_revocation_list_2020(entry: dict[str, Any]) -> _Entry:
+    """A RevocationList2020Status: revocation only, its index and list under their own names."""
+    url, raw_index = entry.get("revocationListCredential"), entry.get("revocationListIndex")
+    if not isinstance(url, str) or not url:
+        raise InvalidDocument("a RevocationList2020Status needs a revocationListCredential string")
+    if not isinstance(raw_index, str) or not _INDEX.fullmatch(raw_index):
+        raise InvalidDocument(f"revocationListIndex must be a string of at most 12 digits 0-9, got {str(raw_index)[:40]!r}")
+    return _Entry("revocation", int(raw_index), url, True, list_type="RevocationList2020Credential")
 
 
 def _list_problem(status_list: dict[str, Any], entry: _Entry, issuer: str | None, now: datetime,
@@ -107,7 +122,7 @@ def _list_problem(status_list: dict[str, Any], entry: _Entry, issuer: str | None
 
     What makes the list wrong (failed) is reported before what makes it untimely (error).
     """
-    wanted = "StatusList2021Credential" if entry.legacy else "BitstringStatusListCredential"
+    wanted = entry.list_type
     if wanted not in types_of(status_list):
         return FAILED, "status_list_unusable", f"{entry.list_url} is not a {wanted}"
     if issuer_id(status_list) != issuer:
@@ -118,7 +133,8 @@ def _list_problem(status_list: dict[str, Any], entry: _Entry, issuer: str | None
             f"the list served for {entry.list_url} is the list {str(status_list.get('id'))[:200]!r}, not that one"
     subject = status_list.get("credentialSubject")
     purposes = subject.get("statusPurpose") if isinstance(subject, dict) else None
-    if entry.purpose not in (purposes if isinstance(purposes, list) else [purposes]):
+    # A RevocationList2020 has no statusPurpose: it is a revocation list by its type.
+    if wanted != "RevocationList2020Credential" and entry.purpose not in (purposes if isinstance(purposes, list) else [purposes]):
         return FAILED, "status_list_unusable", f"the status list is for {purposes!r}, not {entry.purpose!r}"
     # v1.0 moved statusSize and the messages to the entry (its context defines them only there), but a list that
     # still states them must agree with the entry: otherwise one of the two reads other bits than the issuer set.
