@@ -97,6 +97,13 @@ prepare() {  # $1 = suite key
   if [ "$1" = ecdsa ]; then  # its postinstall would `git clone https://github.com/w3c/vc-di-ecdsa`
     mkdir -p "$dst/tests/input/vc-di-ecdsa"
     (cd "$SRC/vc-di-ecdsa" && tar --exclude=./.git -cf - .) | (cd "$dst/tests/input/vc-di-ecdsa" && tar -xf -)
+    # the ecdsa-sd-2023 interop test derives with the vcHolder of the implementation its runner.json names
+    # (Digital Bazaar's, remote): name ours instead, so that test runs vctrade issuer -> holder -> verifier
+    node -e '
+      const fs = require("fs"), file = process.argv[1], runner = JSON.parse(fs.readFileSync(file));
+      runner.suites["ecdsa-sd-2023"].vcHolder.holderName = "vctrade";
+      fs.writeFileSync(file, JSON.stringify(runner, null, 2));
+    ' "$dst/config/runner.json"
   fi
   if [ "${SKIP_INSTALL:-0}" != 1 ] || [ ! -d "$dst/node_modules" ]; then
     # --install-links: copy file: deps (not symlinks), so app-root-path and their own deps resolve normally

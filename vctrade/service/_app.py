@@ -1,7 +1,8 @@
 """``vctrade serve``: an issuer/verifier HTTP service speaking the W3C VC API.
 
     POST /credentials/issue                 {credential, options}          → 201 {verifiableCredential}
-    POST /issuers/{name}/credentials/issue  the same, with that issuer
+    POST /issuers/{name}/credentials/issue  the same, with that issuer (options.mandatoryPointers: ecdsa-sd-2023 only)
+    POST /credentials/derive                {verifiableCredential, options: {selectivePointers}} → 201 (ecdsa-sd-2023)
     POST /credentials/verify                {verifiableCredential, options} → 200 verified, 422 not, 503 undecided
     POST /presentations/verify              {verifiablePresentation, options: {challenge, domain}}
     POST /credentials/status                {credentialId, action: revoke|suspend|reinstate, reason}
@@ -50,7 +51,7 @@ from vctrade._http import FetchSlots
 from vctrade._issuance import issue
 from vctrade._keys import Key
 from vctrade._result import FAILED, Check, VerificationResult
-from vctrade.di import sign
+from vctrade.di import Cryptosuite, EcdsaSd2023, sign
 from vctrade.did import create_did_web_document
 from vctrade.errors import (
     InputError,
@@ -185,9 +186,10 @@ class Service:
         if chosen is not None and not isinstance(chosen, str):
             raise RequestError("options.issuer must be the name of an issuer (a string)")
         issuer = self.issuer(chosen)
+        suite = _issuing_suite(issuer, options)
         registry = Registry(self.config.registry_path) if self.config.registry_path is not None else None
         try:
-            issued = issue(credential, issuer.key, format=issuer.format, suite=issuer.suite,
+            issued = issue(credential, issuer.key, format=issuer.format, suite=suite,
                            verification_method=issuer.verification_method, registry=registry, loader=self.loader)
         finally:
             if registry is not None:
@@ -285,6 +287,24 @@ class Service:
         return create_did_web_document(did, [i.key for i in same], [i.name for i in same])
 
 
+def _issuing_suite(issuer: IssuerConfig, options: dict[str, Any]) -> str | Cryptosuite | None:
+    """The issuer's suite; for an ecdsa-sd-2023 issuer, configured with ``options.mandatoryPointers`` when given.
+
+    Mandatory pointers mean something only to a selective-disclosure suite: any other issuer refuses them
+    (400), since ignoring them would sign a credential without the disclosure its issuer asked to make mandatory.
+    """
+    if "mandatoryPointers" not in options:
+        return issuer.suite
+    pointers = options["mandatoryPointers"]
+    if issuer.format != "di" or issuer.suite != _SD_SUITE:
+        raise RequestError(f"options.mandatoryPointers is for {_SD_SUITE} issuers; issuer {issuer.name!r} signs with "
+                           f"{issuer.suite or 'format ' + issuer.format}", code="mandatory_pointers_unsupported")
+    if not isinstance(pointers, list) or not all(isinstance(p, str) for p in pointers):
+        raise RequestError("options.mandatoryPointers must be a list of JSON pointer strings")
+    return EcdsaSd2023(pointers)
+
+
+_SD_SUITE = "ecdsa-sd-2023"
 _ACTIONS = {"revoked": "revoke", "suspended": "suspend", "active": "reinstate"}
 # issue()'s format -> the media type of the EnvelopedVerifiableCredential that carries it
 _ENVELOPE_MEDIA = {"jose": "vc+jwt", "sd-jwt": "vc+sd-jwt", "cose": "vc+cose"}
