@@ -1,7 +1,9 @@
 """JSON Schema (2020-12) validation for trade types, with one readable sentence per violation.
 
-jsonschema is imported, and a schema compiled, the first time a credential of
-that type is judged: verifying a credential of another type never loads it.
+A conforming credential is decided by jsonschema-rs, a compiled validator (~0.003 ms against ~0.5 ms for a
+USMCA certificate); only a credential it finds invalid goes to jsonschema, which explains each violation in
+today's words. A schema is compiled the first time a credential of that type is judged: verifying a credential
+of another type never loads either library.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ class JsonSchema:
         self.id = schema_id
         self._load = load
         self._validator: Draft202012Validator | None = None
+        self._fast: Any = None  # jsonschema_rs's validator (the package is untyped)
         self._lock = threading.Lock()
 
     def _compiled(self) -> Draft202012Validator:
@@ -42,8 +45,19 @@ class JsonSchema:
                 self._validator = Draft202012Validator(schema)
             return self._validator
 
+    def _conforms(self, credential: dict[str, Any]) -> bool:
+        with self._lock:
+            if self._fast is None:
+                import jsonschema_rs
+
+                # Formats are annotations in 2020-12, as jsonschema (without a format checker) reads them too.
+                self._fast = jsonschema_rs.Draft202012Validator(self._load(), validate_formats=False)
+        return bool(self._fast.is_valid(credential))
+
     def problems(self, credential: dict[str, Any]) -> list[str]:
         """Every violation, each naming the field and the rule (empty when the credential conforms)."""
+        if self._conforms(credential):
+            return []
         errors = sorted(self._compiled().iter_errors(credential), key=lambda e: list(map(str, e.absolute_path)))
         return [_describe(error) for error in errors]
 
