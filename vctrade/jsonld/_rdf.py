@@ -202,6 +202,15 @@ class BoundedRDFC(URDNA2015):  # type: ignore[misc]  # pyld is untyped
         self._budget.tick()
         return super().hash_first_degree_quads(id_)
 
+    def modify_first_degree_component(self, id_: str, component: dict[str, Any], key: str) -> dict[str, Any]:
+        """RDFC-1.0 4.6.3 step 3.1.1 as pyld's URDNA2015 does it, less its deep copy of each term.
+
+        A term is a flat dict of strings, so a new dict is the copy pyld makes with ``copy.deepcopy``.
+        """
+        if component["type"] != "blank node":
+            return component
+        return {**component, "value": "_:a" if component["value"] == id_ else "_:z"}
+
     def create_hash_to_related(self, id_: str, issuer: Any) -> Any:  # noqa: D102 (pyld hook)
         related = super().create_hash_to_related(id_, issuer)
         permutations = sum(math.factorial(min(len(group), _MAX_GROUP)) for group in related.values())
