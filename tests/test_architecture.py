@@ -166,3 +166,13 @@ def test_start_up_imports_only_what_the_command_needs() -> None:
         "assert vctrade.verify(vctrade.sign(c, key)).verified"
     )
     assert not heavy & verifying, heavy & verifying
+
+
+def test_the_clis_spelled_out_constants_are_the_librarys() -> None:
+    """cli.py spells out key types and the default skew so that building the CLI imports no library module."""
+    from vctrade import cli
+    from vctrade._keys import KEY_TYPES
+    from vctrade.verification import DEFAULT_SKEW
+
+    assert cli.KEY_TYPES == KEY_TYPES
+    assert cli.DEFAULT_SKEW_SECONDS == DEFAULT_SKEW.total_seconds()

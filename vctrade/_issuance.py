@@ -50,8 +50,7 @@ class Issued:
 
 def claims_problems(credential: dict[str, Any], loader: DocumentLoader | None = None) -> list[str]:
     """What ``credential`` breaks of the schemas and rules registered for its expanded types."""
-    return [problem for schema_id in schemas_for_types(expanded_types(credential, loader))
-            for problem in schema_problems(schema_id, credential)]
+    return schema_problems(schemas_for_types(expanded_types(credential, loader)), credential)
 
 
 def _status_shape(entries: list[dict[str, Any]]) -> dict[str, Any] | list[dict[str, Any]]:

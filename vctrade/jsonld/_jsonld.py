@@ -173,8 +173,14 @@ class DocumentLoader:
         load_plugins()  # a plug-in may ship this context
         return url in _registered
 
-    def _load_bundled(self, url: str) -> dict[str, Any]:
-        entry = self._index[url]
+    def pinned_bytes(self, url: str) -> bytes | None:
+        """The exact bytes of the bundled context ``url``, checked against its pinned sha256; None if not bundled.
+
+        Raises :class:`~vctrade.errors.ContextError` when the bytes do not match their pin (a damaged installation).
+        """
+        entry = self._index.get(url)
+        if entry is None:
+            return None
         data = (self._dir / entry["file"]).read_bytes()
         digest = hashlib.sha256(data).hexdigest()
         if digest != entry["sha256"]:
@@ -182,6 +188,11 @@ class DocumentLoader:
                 f"bundled context {url} does not match its pinned sha256 "
                 f"(expected {entry['sha256'][:16]}…, got {digest[:16]}…): the installation is damaged"
             )
+        return data
+
+    def _load_bundled(self, url: str) -> dict[str, Any]:
+        data = self.pinned_bytes(url)
+        assert data is not None, url  # callers look the URL up in the index first
         document: dict[str, Any] = json.loads(data)
         return document
 

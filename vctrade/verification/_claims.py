@@ -117,7 +117,7 @@ def schema_check(document: dict[str, Any], signed: dict[str, Any], loader: Docum
     if not ids:
         return None
     ids.sort()
-    problems = [problem for schema_id in ids for problem in schema_problems(schema_id, document)]
+    problems = schema_problems(ids, document)
     if problems:
         return Check("schema", FAILED, "schema_invalid", "; ".join(problems))
     return Check("schema", PASSED, "schema_valid", "conforms to " + ", ".join(ids))

@@ -20,14 +20,13 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from vctrade._encoding import multibase_decode
 from vctrade._result import ERROR, FAILED, PASSED, Check
-from vctrade.errors import VctradeError
-from vctrade.jsonld._jsonld import DocumentLoader, _bundled_contexts_dir
+from vctrade.errors import ContextError, VctradeError
+from vctrade.jsonld._jsonld import DocumentLoader
 from vctrade.model._credentials import related_resources
 
 __all__ = ["RelatedResourceProblems", "related_resource_problems", "related_resource_check"]
@@ -84,24 +83,10 @@ def _multibase_digest(value: str) -> tuple[str, bytes]:
 
 def _pinned_bytes(url: str, loader: DocumentLoader) -> bytes | None:
     """The exact bytes of the bundled context ``url`` (checked against its pinned sha256), or None."""
-    directory = _bundled_contexts_dir()
     try:
-        with open(directory / "index.json", encoding="utf-8") as handle:
-            index: dict[str, dict[str, str]] = json.load(handle)
-    except (OSError, ValueError):
-        return None
-    entry = index.get(url)
-    if not isinstance(entry, dict):
-        return None
-    try:
-        data = (directory / entry["file"]).read_bytes()
-    except (OSError, KeyError):
-        return None
-    if hashlib.sha256(data).hexdigest() != entry.get("sha256"):
+        return loader.pinned_bytes(url)
+    except ContextError:
         return None  # a damaged installation is not evidence either way
-    if not loader.knows(url):
-        return None
-    return data
 
 
 def related_resource_problems(document: dict[str, Any], loader: DocumentLoader) -> RelatedResourceProblems:

@@ -52,7 +52,7 @@ def is_registered(schema_id: str) -> bool:
     return schema_id in _by_id
 
 
-def schema_problems(schema_id: str, credential: dict[str, Any]) -> list[str]:
-    """What ``credential`` breaks of the schema (and its rules) registered as ``schema_id``."""
+def schema_problems(schema_ids: Iterable[str], credential: dict[str, Any]) -> list[str]:
+    """What ``credential`` breaks of the schemas (and their rules) registered as ``schema_ids``, in that order."""
     load_plugins()
-    return _by_id[schema_id](credential)
+    return [problem for schema_id in schema_ids for problem in _by_id[schema_id](credential)]
