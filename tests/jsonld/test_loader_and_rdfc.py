@@ -89,9 +89,9 @@ def test_processed_contexts_are_cached_per_loader() -> None:
     calls: list[str] = []
 
     class CountingLoader(DocumentLoader):
-        def document(self, url: str) -> dict:
+        def _shared_document(self, url: str) -> dict:  # every reader of a context reads it through here
             calls.append(url)
-            return super().document(url)
+            return super()._shared_document(url)
 
     loader = CountingLoader()
     key = Key.generate()

@@ -158,9 +158,40 @@ def _as_doubles(value: Any) -> Any:
     return value
 
 
+def _plain_json(value: Any) -> bool:
+    """Whether ``value`` is JSON that Python's own encoder writes exactly as RFC 8785 does.
+
+    It does when no number is a float or an integer beyond ±(2^53 - 1) (JCS writes
+    those as ECMAScript doubles) and no key has a character beyond U+FFFF (JCS
+    sorts keys by UTF-16 code units, Python by code points: the two orders differ
+    only there). Strings both escape alike: quote, backslash and the control
+    characters (the short escapes for backspace, form feed, newline, carriage
+    return and tab, lower-case u00XX for the others); everything else is UTF-8.
+    """
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            for key in item:
+                if not isinstance(key, str) or (not key.isascii() and max(key, default="") > "\uffff"):
+                    return False
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, float) or (
+                isinstance(item, int) and not -_MAX_SAFE_INTEGER <= item <= _MAX_SAFE_INTEGER):
+            return False
+    return True
+
+
 def _jcs(value: Any, loader: DocumentLoader) -> bytes:
     # rfc8785 recurses once per level: the loader's depth and size caps come first.
     loader.check_json_limits(value)
+    if _plain_json(value):
+        try:
+            return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        except (UnicodeEncodeError, TypeError, ValueError):
+            pass  # a lone surrogate, a key that is not a string ...: rfc8785 below says what is wrong
     try:
         return rfc8785.dumps(_as_doubles(value))
     except (rfc8785.CanonicalizationError, TypeError, ValueError) as exc:

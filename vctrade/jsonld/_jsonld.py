@@ -33,8 +33,6 @@ from pathlib import Path
 from typing import Any
 
 from cachetools import LRUCache
-from pyld import jsonld
-from pyld.context_resolver import ContextResolver
 
 from vctrade._plugins import load_plugins
 from vctrade.errors import (
@@ -43,7 +41,7 @@ from vctrade.errors import (
     JsonLdSafetyError,
 )
 from vctrade.jsonld._budget import Budget, check_json, too_costly
-from vctrade.jsonld._rdf import BoundedRDFC, ExpandedToRdf, dataset_size
+from vctrade.jsonld._expand import ContextCache, Unsupported, expand
 
 __all__ = ["DocumentLoader", "default_loader", "register_context", "expand_safe", "check_terms", "expanded_types", "canonize"]
 
@@ -146,6 +144,8 @@ class DocumentLoader:
         self.resolved_contexts: LRUCache[str, Any] = LRUCache(maxsize=256)
         # expand_safe's memo: canonical JSON of a document -> its expansion (small: one verification's documents)
         self.expansions: LRUCache[str, list[Any]] = LRUCache(maxsize=32)
+        # vctrade's own expansion's processed contexts (see _expand); made on first use, dropped when a document is added
+        self._contexts: ContextCache | None = None
         for url, document in (extra or {}).items():
             self.add(url, document)
 
@@ -165,6 +165,17 @@ class DocumentLoader:
             raise ContextError(f"{url} is a bundled context; refusing to replace it with other content")
         with self._lock:
             self._documents[url] = document
+            # what was processed from an earlier document for this URL must not outlive it
+            self.resolved_contexts.clear()
+            self.expansions.clear()
+            self._contexts = None
+
+    def contexts(self) -> ContextCache:
+        """The processed contexts of vctrade's own expansion, for this loader's documents."""
+        with self._lock:
+            if self._contexts is None:
+                self._contexts = ContextCache(self._shared_document)
+            return self._contexts
 
     def knows(self, url: str) -> bool:
         """Whether ``url`` can be served (bundled and pinned, added to this loader, or shipped by a plug-in)."""
@@ -198,6 +209,10 @@ class DocumentLoader:
 
     def document(self, url: str) -> dict[str, Any]:
         """The JSON of context ``url`` (a copy the caller may keep)."""
+        return copy.deepcopy(self._shared_document(url))
+
+    def _shared_document(self, url: str) -> dict[str, Any]:
+        """The JSON of context ``url``, shared: callers only read it."""
         with self._lock:
             found = self._documents.get(url)
             if found is None and url not in self._index:
@@ -212,7 +227,7 @@ class DocumentLoader:
                         "(add it explicitly with --context URL=FILE); contexts are never fetched"
                     )
                 found = self._documents[url] = self._load_bundled(url)
-        return copy.deepcopy(found)
+        return found
 
     def __call__(self, url: str, options: Any = None) -> dict[str, Any]:
         """The pyld document-loader protocol."""
@@ -227,6 +242,8 @@ class DocumentLoader:
 
     def pyld_options(self, **extra: Any) -> dict[str, Any]:
         """Options that make pyld use this loader and its private context cache."""
+        from pyld.context_resolver import ContextResolver  # pyld is slow to import: only when it is asked
+
         return {
             # No base IRI: pyld would otherwise resolve relative IRIs against http://example.org/base/
             # and sign them as that; left relative, safe mode rejects them instead.
@@ -325,6 +342,8 @@ def _check_iris(node: Any, document: dict[str, Any]) -> None:
 
 
 def _run_pyld(operation: str, document: Any, loader: DocumentLoader, processor: Any, **options: Any) -> Any:
+    from pyld import jsonld
+
     try:
         return getattr(processor, operation)(document, loader.pyld_options(**options))
     except jsonld.JsonLdError as exc:
@@ -388,30 +407,40 @@ def expanded_types(document: dict[str, Any], loader: DocumentLoader | None = Non
     return frozenset(found)
 
 
-class _BudgetedExpansion(jsonld.JsonLdProcessor):  # type: ignore[misc]  # pyld is untyped
+def _budgeted_expansion(budget: Budget, on_dropped: Any) -> Any:
     """pyld's expansion, counting its steps against a budget's deadline (contexts cost work too)."""
+    from pyld import jsonld
 
-    def __init__(self, budget: Budget, **options: Any) -> None:
-        super().__init__(**options)
-        self._budget = budget
+    class BudgetedExpansion(jsonld.JsonLdProcessor):  # type: ignore[misc]  # pyld is untyped
+        def _expand(self, *args: Any, **kwargs: Any) -> Any:
+            budget.tick()
+            return super()._expand(*args, **kwargs)
 
-    def _expand(self, *args: Any, **kwargs: Any) -> Any:  # noqa: D102 (pyld hook)
-        self._budget.tick()
-        return super()._expand(*args, **kwargs)
+        def _create_term_definition(self, *args: Any, **kwargs: Any) -> Any:
+            budget.define_term()
+            return super()._create_term_definition(*args, **kwargs)
 
-    def _create_term_definition(self, *args: Any, **kwargs: Any) -> Any:  # noqa: D102 (pyld hook)
-        self._budget.define_term()
-        return super()._create_term_definition(*args, **kwargs)
+    return BudgetedExpansion(on_property_dropped=on_dropped)
 
 
 def _expand_safe(document: dict[str, Any], loader: DocumentLoader, budget: Budget) -> list[Any]:
+    try:
+        # vctrade's own expansion answers for the documents it covers, exactly as pyld would ...
+        expanded = expand(document, loader.contexts(), budget)
+    except (Unsupported, ContextError, CanonicalizationLimitError, RecursionError):
+        # ... and pyld decides every other one, and says in its words what is wrong with it
+        expanded = _expand_with_pyld(document, loader, budget)
+    _check_iris(expanded, document)
+    return expanded
+
+
+def _expand_with_pyld(document: dict[str, Any], loader: DocumentLoader, budget: Budget) -> list[Any]:
     dropped: list[str] = []
 
     def on_dropped(term: Any) -> None:
         dropped.append(str(term))
 
-    processor = _BudgetedExpansion(budget, on_property_dropped=on_dropped)
-    expanded: list[Any] = _run_pyld("expand", document, loader, processor)
+    expanded: list[Any] = _run_pyld("expand", document, loader, _budgeted_expansion(budget, on_dropped))
     if dropped:
         term = dropped[0]
         where = ", ".join(list(_paths_of_key(document, term))[:3]) or "the document"
@@ -420,7 +449,6 @@ def _expand_safe(document: dict[str, Any], loader: DocumentLoader, budget: Budge
             f"term {term!r} at {where} is not defined by the document's @context, so it would not be "
             f"signed{more}; define it in a context or remove it"
         )
-    _check_iris(expanded, document)
     return expanded
 
 
@@ -436,6 +464,8 @@ def canonize(
     Raises :class:`~vctrade.errors.CanonicalizationLimitError` when the
     document goes over a limit of ``loader`` (see :class:`DocumentLoader`).
     """
+    from vctrade.jsonld._rdf import BoundedRDFC, ExpandedToRdf, dataset_size  # pyld's, until vctrade's own lands
+
     loader = loader or default_loader()
     expanded = expand_safe(document, loader)
     budget = Budget(loader.max_seconds, max_work=loader.max_rdfc_work)
