@@ -232,3 +232,18 @@ def test_adding_a_document_drops_what_was_processed_from_the_old_one() -> None:
     loader.add(url, {"@context": {"thing": "https://example.org/two"}})
     second = expand_safe(document, loader)
     assert "https://example.org/one" in first[0] and "https://example.org/two" in second[0]
+
+
+def test_a_json_literal_is_signed_not_refused() -> None:
+    """A term typed @json (VC 2.0's jsonSchema) expands to a JSON literal, by either expansion."""
+    document = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiableCredential", "JsonSchemaCredential"],
+        "issuer": "did:example:issuer",
+        "credentialSubject": {"id": "https://example.org/schema", "type": "JsonSchema",
+                              "jsonSchema": {"$schema": "https://json-schema.org/draft/2020-12/schema", "x": [1, 2.5]}},
+    }
+    expected = {"@type": "@json", "@value": document["credentialSubject"]["jsonSchema"]}  # type: ignore[index]
+    for loader in (DocumentLoader(), _PyldOnly()):
+        subject = expand_safe(document, loader)[0]["https://www.w3.org/2018/credentials#credentialSubject"][0]
+        assert subject["https://www.w3.org/2018/credentials#jsonSchema"] == [expected]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 from typing import Any, ClassVar
 
@@ -158,40 +159,55 @@ def _as_doubles(value: Any) -> Any:
     return value
 
 
-def _plain_json(value: Any) -> bool:
-    """Whether ``value`` is JSON that Python's own encoder writes exactly as RFC 8785 does.
+class _NotPlain(Exception):
+    """The value has a number or key that Python's JSON encoder does not write as RFC 8785 does."""
 
-    It does when no number is a float or an integer beyond ±(2^53 - 1) (JCS writes
-    those as ECMAScript doubles) and no key has a character beyond U+FFFF (JCS
-    sorts keys by UTF-16 code units, Python by code points: the two orders differ
-    only there). Strings both escape alike: quote, backslash and the control
-    characters (the short escapes for backspace, form feed, newline, carriage
-    return and tab, lower-case u00XX for the others); everything else is UTF-8.
+
+def _plain_json(value: Any) -> Any:
+    """``value`` ready for Python's own JSON encoder to write exactly as RFC 8785 does, or :class:`_NotPlain`.
+
+    The encoder agrees with JCS on strings (both escape quote, backslash and the
+    control characters alike: the short escapes for backspace, form feed,
+    newline, carriage return and tab, lower-case u00XX for the others; all else
+    is UTF-8), on integers within ±(2^53 - 1), and on finite non-integral floats
+    it writes without an exponent (rfc8785 writes those as ``str()`` does). An
+    integral float within 2^53 becomes the integer JCS writes for it (``845.0``
+    is ``845``, ``-0.0`` is ``0``). Anything else — larger integers, exponents,
+    a key with a character beyond U+FFFF (JCS sorts keys by UTF-16 code units,
+    Python by code points; the orders differ only there) — is left to rfc8785.
+    The result is ``value`` itself when nothing needed changing.
     """
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            for key in item:
-                if not isinstance(key, str) or (not key.isascii() and max(key, default="") > "\uffff"):
-                    return False
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-        elif isinstance(item, float) or (
-                isinstance(item, int) and not -_MAX_SAFE_INTEGER <= item <= _MAX_SAFE_INTEGER):
-            return False
-    return True
+    if isinstance(value, dict):
+        items = {}
+        for key, item in value.items():
+            if not isinstance(key, str) or (not key.isascii() and max(key, default="") > "\uffff"):
+                raise _NotPlain
+            items[key] = _plain_json(item)
+        return value if all(items[k] is value[k] for k in value) else items
+    if isinstance(value, list):
+        converted = [_plain_json(item) for item in value]
+        return value if all(a is b for a, b in zip(converted, value)) else converted
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise _NotPlain
+        if value.is_integer():
+            if -_MAX_SAFE_INTEGER <= value <= _MAX_SAFE_INTEGER:
+                return int(value)
+            raise _NotPlain
+        if "e" in repr(value):
+            raise _NotPlain
+    elif isinstance(value, int) and not -_MAX_SAFE_INTEGER <= value <= _MAX_SAFE_INTEGER:
+        raise _NotPlain
+    return value
 
 
 def _jcs(value: Any, loader: DocumentLoader) -> bytes:
     # rfc8785 recurses once per level: the loader's depth and size caps come first.
     loader.check_json_limits(value)
-    if _plain_json(value):
-        try:
-            return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-        except (UnicodeEncodeError, TypeError, ValueError):
-            pass  # a lone surrogate, a key that is not a string ...: rfc8785 below says what is wrong
+    try:
+        return json.dumps(_plain_json(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    except (_NotPlain, UnicodeEncodeError, TypeError, ValueError):
+        pass  # not plain, a lone surrogate, not JSON at all ...: rfc8785 below writes it or says what is wrong
     try:
         return rfc8785.dumps(_as_doubles(value))
     except (rfc8785.CanonicalizationError, TypeError, ValueError) as exc:

@@ -46,6 +46,8 @@ _KEYWORDS = frozenset({
 _KEYWORD_LIKE = re.compile(r"^@[a-zA-Z]+$")
 # pyld's test for an absolute IRI (its character range "+-." spans "+", ",", "-" and "."); blank nodes pass too
 _ABSOLUTE_IRI = re.compile(r"^([A-Za-z][A-Za-z0-9+-.]*|_):[^\s]*$")
+# what vctrade's safe mode (_jsonld._check_iris) calls absolute: pyld's scheme also allows a comma
+_SAFE_MODE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 _IRI_LIKE_TERM = re.compile(r".*((:[^:])|/)")
 _PREFIX_IRI_END = re.compile(r".*[:/\?#\[\]@]$")
 _TERM_KEYS = frozenset({"@id", "@type", "@container", "@context", "@protected"})
@@ -53,6 +55,7 @@ _CONTAINERS = frozenset({"@set", "@list", "@graph"})
 _CONTEXT_KEYS = frozenset({"@version", "@vocab", "@protected"})
 # keywords a document's keys may expand to here; the others are pyld's
 _NODE_KEYWORDS = frozenset({"@context", "@id", "@type", "@value", "@language", "@list", "@set", "@graph"})
+_SCALARS = frozenset({str, int, float, bool})
 _MAX_CONTEXT_URLS = 10  # pyld's limit of context URLs resolved at once
 _MAX_CHILDREN = 64  # processed contexts cached per context: a bound against documents crafted to fill memory
 
@@ -65,10 +68,15 @@ def _is_absolute(value: Any) -> bool:
     return isinstance(value, str) and _ABSOLUTE_IRI.match(value) is not None
 
 
+def _signable(iri: Any) -> bool:
+    """An ``@id`` or ``@type`` both pyld and vctrade's safe mode take as absolute (or a blank node)."""
+    return _is_absolute(iri) and (iri.startswith("_:") or _SAFE_MODE_IRI.match(iri) is not None)
+
+
 class _Context:
     """A processed (active) context: term definitions in pyld's own form, so equality means what it means there."""
 
-    __slots__ = ("mappings", "vocab", "previous", "_children", "_vocab_iris")
+    __slots__ = ("mappings", "vocab", "previous", "_children", "_vocab_iris", "_keys")
 
     def __init__(self, mappings: dict[str, dict[str, Any]], vocab: str | None,
                  previous: _Context | None) -> None:
@@ -78,6 +86,22 @@ class _Context:
         # (how, context key) -> (the local context, kept alive so an id() key stays unique; the result)
         self._children: dict[tuple[Any, ...], tuple[Any, _Context]] = {}
         self._vocab_iris: dict[str, str | None] = {}
+        # a document key -> (its expanded property, its term definition), for keys that expand to a keyword or IRI
+        self._keys: dict[str, tuple[str, dict[str, Any] | None]] = {}
+
+    def key(self, key: str) -> tuple[str, dict[str, Any] | None]:
+        """What a document's ``key`` means here: its expanded property and term definition (cached)."""
+        try:
+            return self._keys[key]
+        except KeyError:
+            pass
+        expanded = self.vocab_iri(key)
+        if expanded is None or not (expanded in _KEYWORDS or _is_absolute(expanded)):
+            raise Unsupported(f"term {key!r} is dropped")  # pyld's safe mode reports it
+        meaning = (expanded, self.mappings.get(key))
+        if len(self._keys) < 4096:
+            self._keys[key] = meaning
+        return meaning
 
     def clone(self) -> _Context:
         return _Context(dict(self.mappings), self.vocab, self.previous)
@@ -318,7 +342,7 @@ class ContextCache:
             if type_ not in ("@id", "@vocab", "@json", "@none"):
                 type_ = self._context_iri(result, local, type_, defined, protected_default, override_protected,
                                           budget)
-                if not _is_absolute(type_) or type_.startswith("_:"):
+                if not _signable(type_) or type_.startswith("_:"):
                     raise Unsupported(f"@type of {term!r} is not an IRI")
             mapping["@type"] = type_
         if "@container" in value:
@@ -418,7 +442,7 @@ class _Expansion:
             return {"@id": self.iri(active, value)}
         if isinstance(value, str) and type_ == "@vocab":
             iri = active.vocab_iri(value)
-            if not _is_absolute(iri):
+            if not _signable(iri):
                 raise Unsupported(f"relative IRI {value!r}")
             return {"@id": iri}
         if expanded_property in _KEYWORDS:
@@ -431,9 +455,9 @@ class _Expansion:
     def iri(active: _Context, value: str) -> str:
         """A document-relative IRI (an ``@id``); with no base IRI, a relative one is pyld's to report."""
         iri = _expand_iri(active, value, vocab=False)
-        if iri is None or not _is_absolute(iri):
+        if not _signable(iri):
             raise Unsupported(f"relative IRI {value!r}")
-        return iri
+        return iri  # type: ignore[return-value]  # _signable made sure it is a string
 
     def node(self, active: _Context, active_property: str | None, expanded_active: str | None,
              element: dict[str, Any], inside_list: bool, type_scoped: _Context | None) -> Any:
@@ -490,9 +514,29 @@ class _Expansion:
             if key == "@context":
                 continue
             value = element[key]
-            expanded_property = active.vocab_iri(key)
-            if expanded_property is None or not (_is_absolute(expanded_property) or expanded_property in _KEYWORDS):
-                raise Unsupported(f"term {key!r} is dropped")  # pyld's safe mode reports it
+            expanded_property, term = active.key(key)
+            if (term is not None and type(value) in _SCALARS and "@context" not in term and "@container" not in term
+                    and expanded_property not in _KEYWORDS):
+                # the common case, a plain value of a plain term: Value Expansion inline
+                self._budget.tick()
+                type_ = term.get("@type")
+                if type_ is None or type_ == "@none":
+                    expanded_value: Any = {"@value": value}
+                elif type_ == "@id" and type(value) is str:
+                    expanded_value = {"@id": self.iri(active, value)}
+                elif type_ == "@vocab" and type(value) is str:
+                    iri = active.vocab_iri(value)
+                    if not _signable(iri):
+                        raise Unsupported(f"relative IRI {value!r}")
+                    expanded_value = {"@id": iri}
+                elif type_ == "@json":
+                    expanded_value = {"@type": "@json", "@value": value}
+                elif type_ in ("@id", "@vocab"):
+                    expanded_value = {"@value": value}
+                else:
+                    expanded_value = {"@type": type_, "@value": value}
+                result.setdefault(expanded_property, []).append(expanded_value)
+                continue
             if expanded_property in _KEYWORDS:
                 if expanded_property not in _NODE_KEYWORDS:
                     raise Unsupported(expanded_property)
@@ -520,13 +564,11 @@ class _Expansion:
                     continue
                 if expanded_property == "@graph" and not isinstance(value, (dict, list)):
                     raise Unsupported("@graph that is not an object or array")
-            term: dict[str, Any] | None = None
             if expanded_property in ("@list", "@set"):
                 is_list = expanded_property == "@list"
                 next_property = None if is_list and expanded_active == "@graph" else active_property
                 expanded_value = self.element(active, next_property, value, is_list)
             else:
-                term = active.mappings.get(key)
                 term_context = active
                 if term is not None and term.get("@context") is not None:
                     term_context = self._cache.process(active, term["@context"], self._budget,
@@ -559,7 +601,7 @@ class _Expansion:
             if not isinstance(item, str):
                 raise Unsupported("@type that is not a string")
             iri = type_scoped.vocab_iri(item)
-            if iri is None or not _is_absolute(iri):
+            if not _signable(iri):
                 raise Unsupported(f"type {item!r} is not an IRI")
             existing = result.get("@type")
             if existing is None:

@@ -329,6 +329,8 @@ def _check_iris(node: Any, document: dict[str, Any]) -> None:
     if not isinstance(node, dict):
         return
     for type_value in node.get("@type", []) if isinstance(node.get("@type"), list) else [node.get("@type")]:
+        if type_value == "@json" and "@value" in node:
+            continue  # a JSON literal (a term typed @json): signed as an rdf:JSON literal
         if isinstance(type_value, str) and not (_ABSOLUTE_IRI.match(type_value) or type_value.startswith("_:")):
             raise JsonLdSafetyError(
                 f"type {type_value!r} is not defined by the document's contexts, so it would not be signed"
@@ -425,8 +427,9 @@ def _budgeted_expansion(budget: Budget, on_dropped: Any) -> Any:
 
 def _expand_safe(document: dict[str, Any], loader: DocumentLoader, budget: Budget) -> list[Any]:
     try:
-        # vctrade's own expansion answers for the documents it covers, exactly as pyld would ...
-        expanded = expand(document, loader.contexts(), budget)
+        # vctrade's own expansion answers for the documents it covers, exactly as pyld would, and only with
+        # absolute ids and types (what _check_iris checks) ...
+        return expand(document, loader.contexts(), budget)
     except (Unsupported, ContextError, CanonicalizationLimitError, RecursionError):
         # ... and pyld decides every other one, and says in its words what is wrong with it
         expanded = _expand_with_pyld(document, loader, budget)
