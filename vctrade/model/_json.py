@@ -51,6 +51,43 @@ def _text_problem(text: str) -> str | None:
 
 def json_problem(value: Any, *, max_depth: int = MAX_DEPTH) -> str | None:
     """Why ``value`` is not plain, bounded JSON, naming the field (``credentialSubject.items[3]``); None if it is."""
+    if _is_plain_json(value, max_depth):
+        return None  # the common case, decided without building a path for every field
+    return _named_problem(value, max_depth)
+
+
+def _is_plain_json(value: Any, max_depth: int) -> bool:
+    """:func:`json_problem`'s test without the names: True when there is nothing to report."""
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        node, depth = stack.pop()
+        kind = type(node)
+        if kind is dict:
+            if depth >= max_depth:
+                return False
+            for key in node:
+                if type(key) is not str or (not key.isascii() and _text_problem(key)):
+                    return False
+            stack.extend((item, depth + 1) for item in node.values())
+        elif kind is list or kind is tuple:
+            if depth >= max_depth:
+                return False
+            stack.extend((item, depth + 1) for item in node)
+        elif kind is str:
+            if not node.isascii() and _text_problem(node):
+                return False
+        elif kind is int:
+            if not -_MAX_NUMBER <= node <= _MAX_NUMBER:
+                return False
+        elif kind is float:
+            if node != node or node in (float("inf"), float("-inf")):
+                return False
+        elif node is not None and kind is not bool:
+            return False  # subclasses and other types: the named walk says what they are
+    return True
+
+
+def _named_problem(value: Any, max_depth: int) -> str | None:
     stack: list[tuple[Any, str, int]] = [(value, "", 0)]
     while stack:
         node, path, depth = stack.pop()
