@@ -40,8 +40,9 @@ from vctrade.errors import (
     ContextError,
     JsonLdSafetyError,
 )
-from vctrade.jsonld._budget import Budget, check_json, too_costly
+from vctrade.jsonld._budget import Budget, check_json
 from vctrade.jsonld._expand import ContextCache, Unsupported, expand
+from vctrade.jsonld._rdfc import canonical_nquads, expanded_to_dataset
 
 __all__ = ["DocumentLoader", "default_loader", "register_context", "expand_safe", "check_terms", "expanded_types", "canonize"]
 
@@ -468,18 +469,8 @@ def canonize(
     Raises :class:`~vctrade.errors.CanonicalizationLimitError` when the
     document goes over a limit of ``loader`` (see :class:`DocumentLoader`).
     """
-    from vctrade.jsonld._rdf import BoundedRDFC, ExpandedToRdf, dataset_size  # pyld's, until vctrade's own lands
-
     loader = loader or default_loader()
-    expanded = expand_safe(document, loader)
+    expanded = _memoized_expansion(document, loader)  # shared, not copied: RDF conversion never changes it
     budget = Budget(loader.max_seconds, max_work=loader.max_rdfc_work)
-    dataset = _run_pyld("to_rdf", expanded, loader, ExpandedToRdf(budget), produceGeneralizedRdf=False)
-    quads, blank_nodes = dataset_size(dataset)
-    if blank_nodes > loader.max_blank_nodes:
-        raise too_costly(f"the document has {blank_nodes} blank nodes, over the limit of {loader.max_blank_nodes} "
-                         "(DocumentLoader.max_blank_nodes)")
-    if quads > loader.max_quads:
-        raise too_costly(f"the document has {quads} RDF quads, over the limit of {loader.max_quads} "
-                         "(DocumentLoader.max_quads)")
-    canonical: str = BoundedRDFC(hash_name, budget).main(dataset, {"format": "application/n-quads"})
-    return canonical
+    return canonical_nquads(expanded_to_dataset(expanded, budget), hash_name=hash_name, budget=budget,
+                            max_blank_nodes=loader.max_blank_nodes, max_quads=loader.max_quads)
