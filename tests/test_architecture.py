@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -147,25 +148,81 @@ def test_vctrade_ships_py_typed() -> None:
     assert (PACKAGE / "py.typed").is_file()
 
 
-def _imported_by(code: str) -> set[str]:
+def _imported_by(code: str, stdin: str = "") -> set[str]:
+    """The modules a fresh interpreter has loaded after running ``code`` (its own imports cannot mask any)."""
     out = subprocess.run([sys.executable, "-c", f"{code}\nimport sys; print('\\n'.join(sys.modules))"],
-                         capture_output=True, text=True, check=True).stdout
+                         input=stdin, capture_output=True, text=True, check=True).stdout
     return set(out.split())
 
 
-def test_start_up_imports_only_what_the_command_needs() -> None:
-    """`vctrade --version` and a did:key verification load no HTTP, web, schema or rich machinery."""
-    heavy = {"httpx", "fastapi", "uvicorn", "jsonschema", "rich.progress", "sqlite3", "yaml", "cbor2"}
-    version = _imported_by("import vctrade.cli")
-    assert not heavy & version and "pyld" not in version and "cryptography" not in version
-    verifying = _imported_by(
-        "import vctrade\n"
-        "key = vctrade.Key.generate('Ed25519')\n"
-        "c = {'@context': ['https://www.w3.org/ns/credentials/v2', 'https://www.w3.org/ns/credentials/examples/v2'],"
-        " 'type': ['VerifiableCredential', 'ExampleCredential'], 'credentialSubject': {'id': 'did:example:1'}}\n"
-        "assert vctrade.verify(vctrade.sign(c, key)).verified"
-    )
-    assert not heavy & verifying, heavy & verifying
+# What neither `import vctrade.cli` nor verifying a did:key eddsa-rdfc-2022 credential may load: the service, the
+# network clients, schema explanations, the other suites and DID methods, the registry, policy and plug-in machinery.
+NOT_ON_THE_VERIFY_PATH = {
+    "fastapi", "uvicorn", "httpx", "httpcore", "anyio", "jsonschema", "cbor2", "yaml", "sqlite3", "tomllib", "rich",
+    "typer", "pydantic", "importlib.metadata", "multiprocessing",
+    "vctrade.di._suites.ecdsa_sd_2023", "vctrade.di._sd", "vctrade.di._suites.ecdsa_rdfc_2019",
+    "vctrade.di._suites.eddsa_jcs_2022", "vctrade.did._methods.web", "vctrade.did._methods.jwk",
+    "vctrade.service", "vctrade.status._registry", "vctrade._batch", "vctrade._issuance",
+    "pyld", "lxml",  # vctrade/jsonld expands and canonicalizes these credentials itself; pyld is the fallback
+}
+SMALL = {
+    "@context": ["https://www.w3.org/ns/credentials/v2", "https://www.w3.org/ns/credentials/examples/v2"],
+    "type": ["VerifiableCredential", "ExampleCredential"],
+    "credentialSubject": {"id": "did:example:acme", "name": "Acme Imports"},
+}
+
+
+def test_the_cli_module_imports_no_library_module() -> None:
+    """`import vctrade.cli` (what `vctrade --version` runs) is Typer and vctrade.errors, nothing of the library."""
+    loaded = _imported_by("import vctrade.cli")
+    assert not (NOT_ON_THE_VERIFY_PATH - {"typer"}) & loaded
+    assert {m for m in loaded if m.startswith("vctrade")} == {"vctrade", "vctrade.cli", "vctrade.errors"}
+    assert not {"pyld", "cryptography"} & loaded
+
+
+def test_verifying_a_did_key_credential_imports_only_its_path() -> None:
+    """The library verifies a did:key eddsa-rdfc-2022 credential with its suite, did:key and nothing it does not need."""
+    from vctrade import Key, sign
+
+    signed = sign(SMALL, Key.generate("Ed25519"))
+    assert signed["proof"]["cryptosuite"] == "eddsa-rdfc-2022"
+    loaded = _imported_by("import json, sys, vctrade\nassert vctrade.verify(json.load(sys.stdin)).verified",
+                          json.dumps(signed))
+    assert not NOT_ON_THE_VERIFY_PATH & loaded, sorted(NOT_ON_THE_VERIFY_PATH & loaded)
+    suites = {m for m in loaded if m.startswith("vctrade.di._suites.")}
+    methods = {m for m in loaded if m.startswith("vctrade.did._methods.")}
+    assert suites == {"vctrade.di._suites.eddsa_rdfc_2022"} and methods == {"vctrade.did._methods.key"}
+
+
+def test_the_import_check_sees_what_a_verification_loads() -> None:
+    """The checks above would fail: naming ecdsa-sd-2023 loads its suite, a did:web method its module."""
+    loaded = _imported_by("import vctrade.di, vctrade.did\nvctrade.di.get_suite('ecdsa-sd-2023')\n"
+                          "vctrade.did.network_resolver().methods['web']")
+    assert {"vctrade.di._suites.ecdsa_sd_2023", "vctrade.di._sd", "vctrade.did._methods.web"} <= loaded
+    assert "vctrade.di._suites.eddsa_rdfc_2022" not in loaded  # only what was named
+
+
+def test_the_bundled_suite_and_method_tables_match_their_files() -> None:
+    """Each suite/method file is in its registry's table, under the name the file registers (the lazy loading's map)."""
+    for module, registry, folder in (("vctrade.di._registry", "SUITES", "di/_suites"),
+                                     ("vctrade.did._resolver", "DID_METHODS", "did/_methods")):
+        code = (f"import json\nfrom {module} import BUNDLED, {registry} as R\n"
+                "print(json.dumps({name: [type(R[name]).__module__, BUNDLED.get(name)] for name in R}))")
+        registered = json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                               check=True).stdout)
+        files = {f"vctrade.{folder.replace('/', '.')}.{p.stem}" for p in (PACKAGE / folder).glob("*.py")
+                 if p.name != "__init__.py"}
+        assert all(found == named for found, named in registered.values()), registered
+        assert {found for found, _ in registered.values()} == files
+
+
+def test_the_default_suites_table_is_what_the_suites_declare() -> None:
+    """BUNDLED_DEFAULTS (used before a suite is imported) equals the suites' own ``default_for``."""
+    code = ("import json\nfrom vctrade.di import _registry\nlist(_registry.SUITES)\n"
+            "print(json.dumps([_registry._DEFAULTS, _registry.BUNDLED_DEFAULTS]))")
+    declared, table = json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                                check=True).stdout)
+    assert declared == table
 
 
 def test_the_clis_spelled_out_constants_are_the_librarys() -> None:
@@ -176,3 +233,31 @@ def test_the_clis_spelled_out_constants_are_the_librarys() -> None:
 
     assert cli.KEY_TYPES == KEY_TYPES
     assert cli.DEFAULT_SKEW_SECONDS == DEFAULT_SKEW.total_seconds()
+
+
+def test_lazily_imported_suites_behave_as_if_registered_at_start() -> None:
+    """Registering, replacing and removing work as with a dict filled at start-up, whatever is imported later."""
+    code = """
+import sys
+from vctrade.di import JcsTransform, Cryptosuite, SUITES, default_suite_for, get_suite, register_suite
+
+class Mine(JcsTransform, Cryptosuite):
+    name = "eddsa-jcs-2022"
+    key_types = frozenset({"Ed25519"})
+
+class MyDefault(JcsTransform, Cryptosuite):
+    name = "my-default"
+    key_types = frozenset({"Ed25519"})
+
+# Before any bundled suite is imported: a replacement and a default stay, once the bundled modules load.
+mine = register_suite(Mine())
+register_suite(MyDefault(), default_for=("Ed25519",))
+del SUITES["ecdsa-jcs-2019"]
+assert "vctrade.di._suites.eddsa_rdfc_2022" not in sys.modules  # replacing or removing a suite imports only it
+names = list(SUITES)  # imports every bundled suite
+assert get_suite("eddsa-jcs-2022") is mine and default_suite_for("Ed25519").name == "my-default"
+assert "ecdsa-jcs-2019" not in names and "ecdsa-jcs-2019" not in SUITES and "eddsa-rdfc-2022" in names
+assert default_suite_for("P-256").name == "ecdsa-rdfc-2019"
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr

@@ -25,14 +25,10 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import socket
-import ssl
 import threading
 import time
 import zlib
 from collections.abc import Iterator
-from concurrent.futures import Future
-from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -40,7 +36,9 @@ from urllib.parse import urljoin, urlsplit
 
 from vctrade.errors import FetchError, FetchRefused
 
-if TYPE_CHECKING:  # httpx and httpcore are imported when a fetch happens, not when vctrade starts
+if TYPE_CHECKING:  # ssl, httpx and httpcore are imported when a fetch happens, not when vctrade starts
+    import ssl
+
     import httpcore
     import httpx
 
@@ -121,6 +119,9 @@ def _lookup(host: str, port: int, wait: float) -> list[Any]:
     The system resolver takes no timeout, so it runs in a daemon thread that is
     abandoned at the deadline (it ends on its own when the resolver gives up).
     """
+    import socket  # imported when something is fetched: start-up of commands that fetch nothing stays short
+    from concurrent.futures import Future
+
     found: Future[list[Any]] = Future()
 
     def lookup() -> None:
@@ -135,6 +136,8 @@ def _lookup(host: str, port: int, wait: float) -> list[Any]:
 
 def _checked_address(host: str, port: int, policy: FetchPolicy, deadline: float, url: str) -> str:
     """Resolve ``host`` once, refuse special addresses (unless allowed), and return the address to connect to."""
+    from concurrent.futures import TimeoutError as FutureTimeout
+
     try:
         addresses = [ipaddress.ip_address(host)]  # a literal needs no resolver
     except ValueError:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.hazmat.primitives.asymmetric.utils import (
     decode_dss_signature,
@@ -154,6 +154,9 @@ class Key:
     @classmethod
     def from_pem(cls, pem: bytes, passphrase: str | None = None) -> Key:
         """Load a PEM private key (PKCS#8 / SEC1) or public key (SPKI)."""
+        # cryptography's serialization package imports its SSH support (~5 ms): only when a PEM is read or written
+        from cryptography.hazmat.primitives import serialization
+
         password = passphrase.encode() if passphrase else None
         try:
             loaded: Any = serialization.load_pem_private_key(pem, password=password)
@@ -236,16 +239,16 @@ class Key:
     def public_bytes(self) -> bytes:
         """Raw public key: 32 bytes for Ed25519, the compressed SEC1 point for EC keys."""
         if isinstance(self._public, ed25519.Ed25519PublicKey):
-            return self._public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-        return self._public.public_bytes(serialization.Encoding.X962, serialization.PublicFormat.CompressedPoint)
+            return self._public.public_bytes_raw()
+        # SEC1 compressed point: 02 or 03 (the parity of y), then x
+        numbers = self._public.public_numbers()
+        return bytes([2 + (numbers.y & 1)]) + numbers.x.to_bytes(_EC[self.key_type].size, "big")
 
     def private_bytes(self) -> bytes:
         """Raw private key: the 32-byte seed for Ed25519, the big-endian scalar for EC keys."""
         private = self._require_private()
         if isinstance(private, ed25519.Ed25519PrivateKey):
-            return private.private_bytes(
-                serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
-            )
+            return private.private_bytes_raw()
         return private.private_numbers().private_value.to_bytes(_EC[self.key_type].size, "big")
 
     @property
@@ -289,6 +292,8 @@ class Key:
 
     def to_pem(self, private: bool = False) -> bytes:
         """The key as PEM: PKCS#8 when ``private``, SubjectPublicKeyInfo otherwise."""
+        from cryptography.hazmat.primitives import serialization
+
         if private:
             return self._require_private().private_bytes(
                 serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()

@@ -112,3 +112,21 @@ def test_public_key_cannot_sign() -> None:
 def test_unknown_key_type() -> None:
     with pytest.raises(UnsupportedError, match="unsupported key type"):
         Key.generate("rsa")
+
+
+def test_raw_key_bytes_equal_cryptography_encodings() -> None:
+    """public_bytes / private_bytes are written without cryptography's serialization package (slow to import)."""
+    from cryptography.hazmat.primitives import serialization
+
+    for key_type in ("Ed25519", "P-256", "P-384", "P-521", "secp256k1"):
+        for _ in range(20):
+            key = Key.generate(key_type)
+            public = key._public
+            if key_type == "Ed25519":
+                expected = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+                seed = key._require_private().private_bytes(
+                    serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption())
+                assert key.private_bytes() == seed
+            else:
+                expected = public.public_bytes(serialization.Encoding.X962, serialization.PublicFormat.CompressedPoint)
+            assert key.public_bytes() == expected, key_type

@@ -1,21 +1,41 @@
 """Cryptosuites, registered by name.
 
 ``SUITES`` maps a suite name to its stateless :class:`Cryptosuite`. Every
-module in :mod:`vctrade.di._suites` registers its suite when imported, and
-that package imports all of its modules: adding a suite is adding one file.
+module in :mod:`vctrade.di._suites` registers its suite when imported; the
+registry imports a bundled suite's module the first time its name is looked
+up, so verifying an eddsa-rdfc-2022 proof loads no ECDSA-SD machinery.
+Adding a bundled suite is adding one file and its line in ``BUNDLED``
+(tests/test_architecture.py checks the table against the files).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from vctrade.di._suite import Cryptosuite
+from vctrade._plugins import LazyRegistry
 from vctrade.errors import UnsupportedError
 
-__all__ = ["SUITES", "register_suite", "get_suite", "suite_for_proof", "default_suite_for"]
+if TYPE_CHECKING:
+    from vctrade.di._suite import Cryptosuite
 
-SUITES: dict[str, Cryptosuite] = {}
-# The suite a key type signs with when none is named (the first registered for it, unless a suite says default).
+__all__ = ["SUITES", "BUNDLED", "BUNDLED_DEFAULTS", "register_suite", "get_suite", "suite_for_proof", "default_suite_for"]
+
+# name -> the module that registers it
+BUNDLED = {
+    "ecdsa-jcs-2019": "vctrade.di._suites.ecdsa_jcs_2019",
+    "ecdsa-rdfc-2019": "vctrade.di._suites.ecdsa_rdfc_2019",
+    "ecdsa-sd-2023": "vctrade.di._suites.ecdsa_sd_2023",
+    "Ed25519Signature2018": "vctrade.di._suites.ed25519_signature_2018",
+    "Ed25519Signature2020": "vctrade.di._suites.ed25519_signature_2020",
+    "eddsa-jcs-2022": "vctrade.di._suites.eddsa_jcs_2022",
+    "eddsa-rdfc-2022": "vctrade.di._suites.eddsa_rdfc_2022",
+    "JsonWebSignature2020": "vctrade.di._suites.json_web_signature_2020",
+}
+# key type -> the bundled suite that signs with it by default (its module says so again: ``default_for``)
+BUNDLED_DEFAULTS = {"Ed25519": "eddsa-rdfc-2022", "P-256": "ecdsa-rdfc-2019", "P-384": "ecdsa-rdfc-2019"}
+
+SUITES: LazyRegistry[Cryptosuite] = LazyRegistry(BUNDLED)
+# The suite a key type signs with when none is named: one that said ``default_for`` it, else the bundled default.
 _DEFAULTS: dict[str, str] = {}
 
 
@@ -23,7 +43,9 @@ def register_suite(suite: Cryptosuite, *, default_for: tuple[str, ...] = ()) -> 
     """Register ``suite`` under its name; ``default_for`` names the key types it signs by default."""
     SUITES[suite.name] = suite
     for key_type in default_for:
-        _DEFAULTS[key_type] = suite.name
+        # A bundled suite, imported on first use, must not take back a default another suite was given before.
+        if suite.name not in BUNDLED or key_type not in _DEFAULTS:
+            _DEFAULTS[key_type] = suite.name
     return suite
 
 
@@ -54,7 +76,7 @@ def suite_for_proof(proof: dict[str, Any]) -> Cryptosuite:
 
 def default_suite_for(key_type: str) -> Cryptosuite:
     """The default suite for a key: eddsa-rdfc-2022 for Ed25519, ecdsa-rdfc-2019 for P-256/P-384."""
-    name = _DEFAULTS.get(key_type)
+    name = _DEFAULTS.get(key_type) or BUNDLED_DEFAULTS.get(key_type)
     if name is None:
         raise UnsupportedError(f"no Data Integrity cryptosuite signs with {key_type} keys (use JOSE: --format jose)")
-    return SUITES[name]
+    return get_suite(name)

@@ -7,28 +7,39 @@ with :func:`register_method`. The bundled methods live one file each in
 
 from __future__ import annotations
 
-from vctrade._http import FetchPolicy
-from vctrade._keys import Key
-from vctrade.did import _methods  # noqa: F401  (registers the bundled methods: key, jwk, web)
+from typing import TYPE_CHECKING, Any
+
 from vctrade.did._document import DIDDocument, VerificationMethod
-from vctrade.did._methods.jwk import did_jwk
-from vctrade.did._methods.web import (
-    WebMethod,
-    create_did_web_document,
-    did_to_url,
-    did_web,
-    document_path,
-    write_did_document,
-)
 from vctrade.did._resolver import (
     DID_METHODS,
     DIDMethod,
     DIDResolver,
+    MethodsWith,
     StaticResolver,
     default_resolver,
     register_method,
 )
 from vctrade.errors import SigningError, UnsupportedError
+
+if TYPE_CHECKING:  # imported on first use: did:web's module brings the HTTPS client
+    from vctrade._http import FetchPolicy
+    from vctrade._keys import Key
+    from vctrade.did._methods.jwk import did_jwk
+    from vctrade.did._methods.web import (
+        WebMethod,
+        create_did_web_document,
+        did_to_url,
+        did_web,
+        document_path,
+        write_did_document,
+    )
+
+_LAZY = {
+    "FetchPolicy": "vctrade._http",
+    "did_jwk": "vctrade.did._methods.jwk",
+    **dict.fromkeys(("WebMethod", "create_did_web_document", "did_to_url", "did_web", "document_path",
+                     "write_did_document"), "vctrade.did._methods.web"),
+}
 
 
 def method_for_key(did: str, key: Key, resolver: DIDResolver, relationship: str = "assertionMethod") -> str:
@@ -49,7 +60,12 @@ def method_for_key(did: str, key: Key, resolver: DIDResolver, relationship: str 
 
 def network_resolver(policy: FetchPolicy | None = None) -> DIDResolver:
     """A resolver whose did:web fetches with ``policy`` (timeouts, CA bundle, private hosts)."""
-    return DIDResolver({**DID_METHODS, "web": WebMethod(policy)})
+    def web() -> DIDMethod:
+        from vctrade.did._methods.web import WebMethod
+
+        return WebMethod(policy)
+
+    return DIDResolver(MethodsWith(DID_METHODS, {"web": web}))
 
 
 __all__ = [
@@ -72,3 +88,12 @@ __all__ = [
     "write_did_document",
     "did_jwk",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
+    return getattr(import_module(module), name)

@@ -4,18 +4,21 @@ A DID method is a small object with a ``name`` (``"key"``, ``"web"``, …) and a
 ``resolve(did)`` that returns a :class:`DIDDocument` or raises
 :class:`~vctrade.errors.InvalidDID` (the DID is malformed),
 :class:`~vctrade.errors.ResolutionError` (it could not be resolved now).
-Adding a method is adding one module that registers itself in :data:`DID_METHODS`.
+Adding a method is adding one module that registers itself in :data:`DID_METHODS`;
+a bundled one (``vctrade/did/_methods/``) also gets its line in ``BUNDLED``, and is
+imported the first time a DID of its method is resolved (did:key never loads HTTPS).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Protocol, runtime_checkable
 
+from vctrade._plugins import LazyRegistry
 from vctrade.did._document import DIDDocument, VerificationMethod, split_did_url
 from vctrade.errors import InvalidDID, UnsupportedError
 
-__all__ = ["DIDMethod", "DIDResolver", "DID_METHODS", "register_method", "default_resolver"]
+__all__ = ["DIDMethod", "DIDResolver", "DID_METHODS", "BUNDLED", "MethodsWith", "register_method", "default_resolver"]
 
 
 @runtime_checkable
@@ -29,7 +32,13 @@ class DIDMethod(Protocol):
         ...
 
 
-DID_METHODS: dict[str, DIDMethod] = {}
+# method name -> the module that registers it
+BUNDLED = {
+    "jwk": "vctrade.did._methods.jwk",
+    "key": "vctrade.did._methods.key",
+    "web": "vctrade.did._methods.web",
+}
+DID_METHODS: LazyRegistry[DIDMethod] = LazyRegistry(BUNDLED)
 
 
 def register_method(method: DIDMethod) -> DIDMethod:
@@ -56,7 +65,8 @@ class DIDResolver:
     """Resolves DIDs and dereferences verification methods through registered methods."""
 
     def __init__(self, methods: Mapping[str, DIDMethod] | None = None) -> None:
-        self.methods: dict[str, DIDMethod] = dict(DID_METHODS if methods is None else methods)
+        # Kept as given (not copied): copying a lazy registry would import every method.
+        self.methods: Mapping[str, DIDMethod] = DID_METHODS if methods is None else methods
 
     def resolve(self, did: str) -> DIDDocument:
         """Resolve ``did`` (a fragment, if any, is ignored) to its DID document."""
@@ -108,6 +118,29 @@ class StaticResolver(DIDResolver):
         if method is None:
             raise _not_listed(did_url, base)
         return document, method
+
+
+class MethodsWith(Mapping[str, DIDMethod]):
+    """``base``, except the methods ``made`` names, each made on first use (e.g. did:web with a fetch policy)."""
+
+    def __init__(self, base: Mapping[str, DIDMethod], made: Mapping[str, Callable[[], DIDMethod]]) -> None:
+        self._base = base
+        self._make = dict(made)
+        self._made: dict[str, DIDMethod] = {}
+
+    def __getitem__(self, name: str) -> DIDMethod:
+        if name not in self._make:
+            return self._base[name]
+        made = self._made.get(name)
+        if made is None:  # two threads may both make one; both get the first stored
+            made = self._made.setdefault(name, self._make[name]())
+        return made
+
+    def __iter__(self) -> Iterator[str]:
+        return iter({**dict.fromkeys(self._base), **dict.fromkeys(self._make)})
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 def default_resolver() -> DIDResolver:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +85,8 @@ def finish_credential(
     unknown = sorted(set(request) - allowed_top_level)
     if unknown:
         raise InvalidDocument(f"unknown request field(s): {', '.join(unknown)} (allowed: {', '.join(sorted(allowed_top_level))})")
+    import uuid  # only issuing makes ids: verifying a credential loads this module without needing it
+
     issuer_value: str | dict[str, Any] = issuer
     if request.get("issuerName"):
         issuer_value = {"id": issuer, "name": str(request["issuerName"])}

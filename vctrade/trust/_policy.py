@@ -22,7 +22,6 @@ and ``[provenance]``). Policies load from TOML::
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -151,6 +150,8 @@ class TrustPolicy:
     @classmethod
     def from_toml(cls, path: str | Path) -> TrustPolicy:
         """Load a policy file (see the module docstring); every problem is a :class:`PolicyError`."""
+        import tomllib  # only policies are TOML: a verification without one does not load the parser
+
         path = Path(path)
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))

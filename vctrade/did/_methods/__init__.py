@@ -1,9 +1,5 @@
-"""The bundled DID methods, one module each; importing this package registers every one of them."""
+"""The bundled DID methods, one module each; each registers its method when imported.
 
-from __future__ import annotations
-
-import importlib
-import pkgutil
-
-for _module in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-    importlib.import_module(f"{__name__}.{_module.name}")
+Nothing is imported here: :data:`vctrade.did._resolver.BUNDLED` names each
+method's module, and the registry imports it the first time the method is used.
+"""
