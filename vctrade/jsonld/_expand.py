@@ -57,6 +57,7 @@ _CONTEXT_KEYS = frozenset({"@version", "@vocab", "@protected"})
 _NODE_KEYWORDS = frozenset({"@context", "@id", "@type", "@value", "@language", "@list", "@set", "@graph"})
 _SCALARS = frozenset({str, int, float, bool})
 _MAX_CONTEXT_URLS = 10  # pyld's limit of context URLs resolved at once
+_MAX_SHAPES = 1024  # node shapes (and type sets) cached per context: bounded like the children
 _MAX_CHILDREN = 64  # processed contexts cached per context: a bound against documents crafted to fill memory
 
 
@@ -76,7 +77,7 @@ def _signable(iri: Any) -> bool:
 class _Context:
     """A processed (active) context: term definitions in pyld's own form, so equality means what it means there."""
 
-    __slots__ = ("mappings", "vocab", "previous", "_children", "_vocab_iris", "_keys")
+    __slots__ = ("mappings", "vocab", "previous", "_children", "_vocab_iris", "_keys", "_nodes", "_typed")
 
     def __init__(self, mappings: dict[str, dict[str, Any]], vocab: str | None,
                  previous: _Context | None) -> None:
@@ -88,6 +89,10 @@ class _Context:
         self._vocab_iris: dict[str, str | None] = {}
         # a document key -> (its expanded property, its term definition), for keys that expand to a keyword or IRI
         self._keys: dict[str, tuple[str, dict[str, Any] | None]] = {}
+        # a node's shape here -> the context its entries expand in, its keys in order, its type keys (see _Expansion)
+        self._nodes: dict[tuple[Any, ...], tuple[_Context, list[str], list[str]]] = {}
+        # the types of a node whose entries expand in this context -> this context with their scoped contexts applied
+        self._typed: dict[tuple[tuple[str, ...], ...], _Context] = {}
 
     def key(self, key: str) -> tuple[str, dict[str, Any] | None]:
         """What a document's ``key`` means here: its expanded property and term definition (cached)."""
@@ -461,30 +466,74 @@ class _Expansion:
 
     def node(self, active: _Context, active_property: str | None, expanded_active: str | None,
              element: dict[str, Any], inside_list: bool, type_scoped: _Context | None) -> Any:
+        """A node object: its context is worked out once per shape (keys, types, context, property) and cached."""
+        if "@context" in element:
+            return self.node_with_context(active, active_property, expanded_active, element, inside_list,
+                                          type_scoped)
+        shape = (active_property, type_scoped, tuple(element))
+        plan = active._nodes.get(shape)
+        if plan is None:
+            plan = self.plan(active, active_property, shape[2], type_scoped)
+            if len(active._nodes) < _MAX_SHAPES:
+                active._nodes[shape] = plan
+        base, keys, type_keys = plan
+        if not type_keys:
+            return self.entries(base, active_property, expanded_active, element, keys, inside_list, None, base)
+        types = tuple(tuple(t for t in (element[k] if isinstance(element[k], list) else [element[k]])
+                            if isinstance(t, str)) for k in type_keys)
+        typed = base._typed.get(types)
+        if typed is None:
+            typed = base
+            for group in types:  # key by key, each key's types in order, as pyld applies them
+                for type_ in sorted(group):
+                    type_mapping = base.mappings.get(type_)
+                    scoped = type_mapping.get("@context") if type_mapping else None
+                    if scoped is not None and scoped is not False:
+                        typed = self._cache.process(typed, scoped, self._budget, propagate=False)
+            if len(base._typed) < _MAX_SHAPES:
+                base._typed[types] = typed
+        return self.entries(typed, active_property, expanded_active, element, keys, inside_list, type_keys[0], base)
+
+    def plan(self, active: _Context, active_property: str | None, keys: tuple[str, ...],
+             type_scoped: _Context | None) -> tuple[_Context, list[str], list[str]]:
+        """pyld's context steps for a node without ``@context``: revert a type-scoped context, apply a property's."""
         mapping = active.mappings.get(active_property) if active_property is not None else None
         property_scoped = mapping.get("@context") if mapping else None
         if type_scoped is None and active.previous is not None:
             type_scoped = active
         must_revert = True
-        if type_scoped is not None and len(element) <= 2 and "@context" not in element:
-            for key in sorted(element):
+        if type_scoped is not None and len(keys) <= 2:
+            for key in sorted(keys):
                 expanded = type_scoped.vocab_iri(key)
                 if expanded == "@value":
                     must_revert = False
                     active = type_scoped
                     break
-                if expanded == "@id" and len(element) == 1:
+                if expanded == "@id" and len(keys) == 1:
                     must_revert = False
                     break
         if must_revert and active.previous is not None:
             active = active.previous
         if property_scoped is not None:
             active = self._cache.process(active, property_scoped, self._budget, override_protected=True)
-        if "@context" in element:
-            local = element["@context"]
-            if isinstance(local, dict) and set(local) == {"@context"}:
-                raise Unsupported("keyword redefinition")
-            active = self._cache.process_inline(active, local, self._budget)
+        ordered = sorted(keys)
+        return active, ordered, [key for key in ordered if active.vocab_iri(key) == "@type"]
+
+    def node_with_context(self, active: _Context, active_property: str | None, expanded_active: str | None,
+                          element: dict[str, Any], inside_list: bool, type_scoped: _Context | None) -> Any:
+        """A node object with its own ``@context`` (not cached: the document's context is not kept)."""
+        mapping = active.mappings.get(active_property) if active_property is not None else None
+        property_scoped = mapping.get("@context") if mapping else None
+        if type_scoped is None and active.previous is not None:
+            type_scoped = active
+        if active.previous is not None:
+            active = active.previous  # an element with @context is never a value or a lone @id: always reverted
+        if property_scoped is not None:
+            active = self._cache.process(active, property_scoped, self._budget, override_protected=True)
+        local = element["@context"]
+        if isinstance(local, dict) and set(local) == {"@context"}:
+            raise Unsupported("keyword redefinition")
+        active = self._cache.process_inline(active, local, self._budget)
         type_scoped = active
         type_key: str | None = None
         keys = sorted(element)
