@@ -1,50 +1,126 @@
-"""Benchmark: batch verification throughput (credentials/second) with 1 and 2 worker processes.
+"""Benchmark: `vctrade verify FOLDER --jobs 1` vs `--jobs 2` (whole commands, as a user times them), and memory.
 
-Run: python bench/bench_batch.py [--count 1000]
+Run: python bench/bench_batch.py [--count 1000] [--rounds 3] [--folder DIR]
 
-Generates ``count`` signed USMCA certificates of origin (the fixture, each with
-its own id) in a temporary folder, then verifies the folder as
-`vctrade verify folder --jobs N` does. Worker start-up is included in the timing.
+Generates ``count`` signed USMCA certificates of origin (the fixture, each with its own id) in a folder (or
+reuses ``--folder`` when it already holds that many), then, ``rounds`` times, runs
+`vctrade verify FOLDER --jobs 1 --json` and `--jobs 2` one after the other and prints each wall time and
+the ratio (worker start-up and interpreter start-up included). Then it runs the batch once more per job
+count in a child process (this script with ``--measure``) that verifies as the CLI does and reports the
+peak RSS of the parent (getrusage) and of each worker (each reports its own with its results: its RSS when
+ready to work, which after a fork includes what it shares with the parent, and its peak). Run it with
+``--count 1000`` and ``--count 10000``: what a worker adds on top of its start should not grow with the batch.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import statistics
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from concurrent.futures import ProcessPoolExecutor
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
-from vctrade import Key, sign
-from vctrade._batch import VerifyOptions, collect_files, verify_files
-from vctrade.model import format_datetime
-from vctrade._demo import example_request
-from vctrade.trade import build_origin_credential
+VCTRADE = str(Path(sys.executable).with_name("vctrade"))
+
+
+def _sign_range(folder: str, numbers: range, key_jwk: dict[str, Any], now: datetime) -> None:
+    from vctrade import Key, sign
+    from vctrade._demo import example_request
+    from vctrade.model import format_datetime
+    from vctrade.trade import build_origin_credential
+
+    key = Key.from_jwk(key_jwk)
+    request = example_request("origin", "usmca-steel") | {
+        "validFrom": format_datetime(now - timedelta(days=1)), "validUntil": format_datetime(now + timedelta(days=300))}
+    for number in numbers:
+        credential = build_origin_credential(request | {"id": f"urn:uuid:{uuid.uuid4()}"}, key.did)
+        (Path(folder) / f"coo-{number:05d}.json").write_text(json.dumps(sign(credential, key, created=now)))
+
+
+def generate(folder: Path, count: int) -> None:
+    """``count`` signed certificates in ``folder``, signed on every CPU."""
+    from vctrade import Key
+
+    key = Key.generate()
+    now = datetime.now(UTC)
+    jobs = os.cpu_count() or 1
+    with ProcessPoolExecutor(jobs) as pool:
+        list(pool.map(_sign_range, [str(folder)] * jobs, [range(start, count, jobs) for start in range(jobs)],
+                      [key.to_jwk(private=True)] * jobs, [now] * jobs))
+
+
+def time_command(folder: Path, count: int, jobs: int) -> float:
+    """Wall seconds of `vctrade verify FOLDER --jobs N --json`, after checking that every certificate verified."""
+    with tempfile.TemporaryFile("w+") as out:
+        start = time.perf_counter()
+        done = subprocess.run([VCTRADE, "verify", str(folder), "--jobs", str(jobs), "--json"], stdout=out,
+                              stderr=subprocess.DEVNULL, check=False)
+        elapsed = time.perf_counter() - start
+        out.seek(0)
+        verified = sum(json.loads(line)["outcome"] == "verified" for line in out)
+    if done.returncode != 0 or verified != count:
+        raise SystemExit(f"--jobs {jobs}: exit {done.returncode}, {verified} of {count} verified")
+    return elapsed
+
+
+def measure(folder: Path, jobs: int) -> dict[str, Any]:
+    """Verify the folder as the CLI does (reports serialized and dropped); the time and the peak RSS of each process."""
+    from vctrade._batch import VerifyOptions, collect_files, peak_rss_kib, verify_files
+
+    start = time.perf_counter()
+    count = 0
+    with open(os.devnull, "w") as sink, verify_files(collect_files([folder]), VerifyOptions(), jobs=jobs) as batch:
+        for report in batch:
+            sink.write(json.dumps(report) + "\n")
+            count += 1
+        workers = [(memory.start_kib, memory.peak_kib) for memory in batch.workers.values() if memory is not None]
+    return {"count": count, "seconds": time.perf_counter() - start, "parent_kib": peak_rss_kib(),
+            "worker_kib": sorted(workers)}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=1000)
-    count = parser.parse_args().count
-    now = datetime.now(timezone.utc)
-    key = Key.generate()
-    request = example_request("origin", "usmca-steel") | {
-        "validFrom": format_datetime(now - timedelta(days=1)), "validUntil": format_datetime(now + timedelta(days=300))}
-    folder = Path(tempfile.mkdtemp(prefix="vctrade-batch-"))
-    start = time.perf_counter()
-    for number in range(count):
-        credential = build_origin_credential(request | {"id": f"urn:uuid:{uuid.uuid4()}"}, key.did)
-        (folder / f"coo-{number:05d}.json").write_text(json.dumps(sign(credential, key, created=now)))
-    print(f"generated and signed {count} certificates in {time.perf_counter() - start:.1f} s")
-    files = collect_files([folder])
-    for jobs in (1, 2):
+    parser.add_argument("--rounds", type=int, default=3, help="1-vs-2 job comparisons, one after the other")
+    parser.add_argument("--folder", type=Path, help="keep the certificates here (reused when it holds --count)")
+    parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)  # internal: the memory run on this folder
+    parser.add_argument("--jobs", type=int, default=1, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure is not None:
+        print(json.dumps(measure(args.measure, args.jobs)))
+        return
+    folder = args.folder or Path(tempfile.mkdtemp(prefix="vctrade-batch-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    if len(list(folder.glob("coo-*.json"))) != args.count:
+        for stale in folder.glob("coo-*.json"):
+            stale.unlink()
         start = time.perf_counter()
-        outcomes = [report["outcome"] for report in verify_files(files, VerifyOptions(), jobs=jobs)]
-        elapsed = time.perf_counter() - start
-        assert outcomes.count("verified") == count, "every generated certificate must verify"
-        print(f"jobs={jobs}: {count} verified in {elapsed:.2f} s = {count / elapsed:.0f} credentials/second")
+        generate(folder, args.count)
+        print(f"generated and signed {args.count} certificates in {folder} in {time.perf_counter() - start:.1f} s")
+    print(f"`vctrade verify FOLDER --jobs N --json` on {args.count} certificates, {os.cpu_count()} CPUs")
+    ratios = []
+    for round_number in range(1, args.rounds + 1):
+        one, two = time_command(folder, args.count, 1), time_command(folder, args.count, 2)
+        ratios.append(one / two)
+        print(f"round {round_number}: jobs=1 {one:.2f} s ({args.count / one:.0f}/s), jobs=2 {two:.2f} s "
+              f"({args.count / two:.0f}/s): {ratios[-1]:.2f}x")
+    print(f"ratio: median {statistics.median(ratios):.2f}x, min {min(ratios):.2f}x, max {max(ratios):.2f}x")
+    for jobs in (1, 2):
+        done = subprocess.run([sys.executable, __file__, "--measure", str(folder), "--jobs", str(jobs)],
+                              capture_output=True, text=True, check=True)
+        figures = json.loads(done.stdout)
+        workers = ", ".join(f"{start / 1024:.1f} -> {peak / 1024:.1f}" for start, peak in figures["worker_kib"])
+        print(f"memory, jobs={jobs}, {figures['count']} documents in {figures['seconds']:.2f} s: peak RSS parent "
+              f"{figures['parent_kib'] / 1024:.1f} MiB"
+              + (f"; workers (RSS when ready -> peak) {workers} MiB" if workers else " (verified in the parent)"))
 
 
 if __name__ == "__main__":

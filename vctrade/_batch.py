@@ -2,24 +2,32 @@
 
 Each worker builds its verifier once (resolver, context loader, status-list
 cache, policy), so contexts, DID documents and status lists are loaded once
-per worker rather than once per file. Results come back in input order.
+per worker rather than once per file. Results come back in input order, as
+they are read (see :class:`Batch`): a batch of any length holds only a few
+chunks of reports at a time.
 """
 
 from __future__ import annotations
 
 import json
 import multiprocessing
+import os
+import sys
+import threading
+import time
+from collections import deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from vctrade._http import FetchPolicy
 from vctrade._result import Check, VerificationResult
 from vctrade.did import DIDResolver, network_resolver
-from vctrade.errors import InputError, InvalidDocument
+from vctrade.errors import InputError, InvalidDocument, OperationalError
 from vctrade.jsonld import DocumentLoader, default_loader
 from vctrade.model import parse_json_int
 from vctrade.status import (
@@ -31,7 +39,8 @@ from vctrade.status import (
 from vctrade.trust import TrustPolicy, combine
 from vctrade.verification import DEFAULT_SKEW, Format, detect, verify
 
-__all__ = ["VerifyOptions", "collect_files", "verify_files", "read_json_object", "read_document", "DOCUMENT_SUFFIXES"]
+__all__ = ["DOCUMENT_SUFFIXES", "Batch", "VerifyOptions", "WorkerMemory", "collect_files", "peak_rss_kib",
+           "read_document", "read_json_object", "verify_files"]
 
 DOCUMENT_SUFFIXES = (".json", ".jsonld", ".jwt", ".sd-jwt", ".cose", ".vc", ".vp")
 
@@ -153,38 +162,135 @@ class _Verifier:
         return {"file": path, "outcome": outcome, **result.to_dict()}
 
 
+@dataclass(frozen=True)
+class WorkerMemory:
+    """A worker's resident set size in KiB: when it was ready to work (what it shares with the parent after a
+    fork included), and at its peak so far."""
+
+    start_kib: int
+    peak_kib: int
+
+
 _worker: _Verifier | None = None
+_worker_start_kib: int | None = None
 
 
 def _init_worker(options: VerifyOptions) -> None:
-    global _worker
+    global _worker, _worker_start_kib
     _worker = _Verifier(options)
+    _worker_start_kib = peak_rss_kib()  # a new process's peak is where it stands now
+    threading.Thread(target=_exit_with, args=(os.getppid(),), name="vctrade-parent-watch", daemon=True).start()
 
 
-def _verify_in_worker(path: str) -> dict[str, Any]:
+def _exit_with(parent: int) -> None:
+    """End this worker once ``parent`` is gone (killed): a forked worker holds both ends of its work queue, so it
+    would otherwise wait for work forever."""
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
+
+
+def _verify_chunk(paths: list[str]) -> tuple[list[dict[str, Any]], int, WorkerMemory | None]:
+    """A worker's reports on ``paths``, with its pid and memory so far."""
     assert _worker is not None, "worker not initialised"
-    return _worker(path)
+    reports = [_worker(path) for path in paths]
+    peak = peak_rss_kib()
+    memory = WorkerMemory(_worker_start_kib, peak) if _worker_start_kib is not None and peak is not None else None
+    return reports, os.getpid(), memory
 
 
-def verify_files(
-    files: list[Path],
-    options: VerifyOptions,
-    *,
-    jobs: int = 1,
-) -> Iterator[dict[str, Any]]:
-    """Verify ``files`` (in input order) with ``jobs`` worker processes; yields one report per file."""
+def peak_rss_kib() -> int | None:
+    """This process's peak resident set size in KiB (None where the platform has no ``resource`` module)."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak // 1024 if sys.platform == "darwin" else peak  # macOS counts bytes, Linux KiB
+
+
+# At most this many files per chunk sent to a worker, and this many chunks per worker in flight: a worker
+# never waits for work, and reports not yet printed stay few, however long the batch.
+_MAX_CHUNK = 32
+_CHUNKS_IN_FLIGHT_PER_JOB = 3
+
+
+class Batch(Iterator[dict[str, Any]]):
+    """The reports of one batch, in input order, as they are iterated; a context manager that stops its workers.
+
+    With ``jobs`` > 1 the worker processes start when the Batch is made: make it before starting any thread
+    (a progress bar), so that on Linux they are forked from a single-threaded process — already importing
+    everything, no interpreter start-up — instead of spawned. Chunks shrink towards the end of the batch
+    (guided scheduling), so both workers finish together; at most a few chunks are in flight, so memory does not
+    grow with the batch, however slowly the reports are consumed.
+    """
+
+    def __init__(self, names: list[str], options: VerifyOptions, jobs: int) -> None:
+        self.workers: dict[int, WorkerMemory | None] = {}  # worker pid -> its memory, as last reported
+        self._names = names
+        self._jobs = min(jobs, len(names))  # no more workers than files
+        self._next = 0  # the first name not yet sent to a worker
+        self._pool: ProcessPoolExecutor | None = None
+        if self._jobs < 2:
+            self._reports: Iterator[dict[str, Any]] = map(_Verifier(options), names)
+            return
+        # fork only from a single-threaded process (a fork copies locks other threads may hold); else spawn.
+        method = "fork" if sys.platform.startswith("linux") and threading.active_count() == 1 else "spawn"
+        self._pool = ProcessPoolExecutor(max_workers=self._jobs, mp_context=multiprocessing.get_context(method),
+                                         initializer=_init_worker, initargs=(options,))
+        self._in_flight: deque[Future[tuple[list[dict[str, Any]], int, WorkerMemory | None]]] = deque()
+        self._fill()  # starts the workers now
+        self._reports = self._in_order()
+
+    def _fill(self) -> None:
+        assert self._pool is not None
+        while len(self._in_flight) < self._jobs * _CHUNKS_IN_FLIGHT_PER_JOB and self._next < len(self._names):
+            remaining = len(self._names) - self._next
+            size = max(1, min(_MAX_CHUNK, remaining // (self._jobs * 4)))
+            chunk = self._names[self._next:self._next + size]
+            self._next += size
+            self._in_flight.append(self._pool.submit(_verify_chunk, chunk))
+
+    def _in_order(self) -> Iterator[dict[str, Any]]:
+        done = 0
+        while self._in_flight:
+            try:
+                reports, pid, memory = self._in_flight.popleft().result()
+            except BrokenProcessPool:
+                self.close()
+                raise OperationalError(f"a worker process stopped unexpectedly, after {done} of {len(self._names)} "
+                                       "files") from None
+            self.workers[pid] = memory
+            self._fill()
+            done += len(reports)
+            yield from reports
+        self.close()
+
+    @property
+    def dispatched(self) -> int:
+        """How many files have been handed to workers so far (0 with one job): a few chunks past those reported."""
+        return self._next
+
+    def __next__(self) -> dict[str, Any]:
+        return next(self._reports)
+
+    def close(self) -> None:
+        """Stop the workers (work not started is dropped); closing twice is harmless."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def verify_files(files: list[Path], options: VerifyOptions, *, jobs: int = 1) -> Batch:
+    """Verify ``files`` (in input order) with ``jobs`` worker processes: a :class:`Batch` of one report per file."""
     if jobs < 1:
         raise InputError("--jobs must be at least 1")
     options.policy()  # a bad policy or --with file is a usage error before any work starts
     options.beside()
-    names = [str(path) for path in files]
-    if jobs == 1 or len(files) < 2:
-        verifier = _Verifier(options)
-        reports: Iterable[dict[str, Any]] = map(verifier, names)
-        for report in reports:
-            yield report
-        return
-    # spawn, not fork: the parent may run a progress-bar thread, and forking a threaded process can deadlock.
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker, initargs=(options,)) as pool:
-        yield from pool.map(_verify_in_worker, names, chunksize=max(1, min(64, len(names) // (jobs * 8))))
+    return Batch([str(path) for path in files], options, jobs)

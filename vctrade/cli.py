@@ -5,12 +5,13 @@ Exit codes: 0 verified / done, 1 not verified, 2 bad usage or input,
 Payloads go to stdout, messages to stderr.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: Typer reads every command's signature at start-up, and string
+# annotations would be evaluated again for each command on every run (~10 ms). Names imported only for type
+# checking are quoted instead.
 
 import json
 import os
 import sys
-import tempfile
 import traceback
 from collections import Counter
 from datetime import datetime, timedelta
@@ -23,6 +24,8 @@ from vctrade import __version__
 from vctrade.errors import InputError, InvalidDocument, VctradeError
 
 if TYPE_CHECKING:  # the library is imported by the commands that use it: `vctrade --version` stays instant
+    from rich.progress import Progress
+
     from vctrade._batch import VerifyOptions
     from vctrade._keys import Key
     from vctrade._result import VerificationResult
@@ -96,7 +99,7 @@ def _write_output(text: str, output: Path | None) -> None:
     typer.echo(f"wrote {output}", err=True)
 
 
-def _loader(contexts: list[str]) -> DocumentLoader:
+def _loader(contexts: list[str]) -> "DocumentLoader":
     from vctrade.jsonld import DocumentLoader, default_loader
 
     pairs = _pairs(contexts, "--context")
@@ -125,7 +128,7 @@ def _pairs(specs: list[str], option: str) -> tuple[tuple[str, str], ...]:
     return tuple(pairs)
 
 
-def _signing_method(key: Key, did: str | None, allow_private_hosts: bool = False, timeout: float = 10.0) -> str:
+def _signing_method(key: "Key", did: str | None, allow_private_hosts: bool = False, timeout: float = 10.0) -> str:
     """The verification method to sign with: the key's did:key, or the method of ``did`` that holds the key."""
     if did is None:
         return key.did_key_verification_method
@@ -135,7 +138,7 @@ def _signing_method(key: Key, did: str | None, allow_private_hosts: bool = False
     return method_for_key(did, key, network_resolver(policy))
 
 
-def _load_key(path: Path, passphrase: str | None) -> Key:
+def _load_key(path: Path, passphrase: str | None) -> "Key":
     from vctrade import Key
 
     return Key.load(path, passphrase or os.environ.get("VCTRADE_KEY_PASSPHRASE"))
@@ -166,7 +169,7 @@ RegistryOption = Annotated[
 ReasonOption = Annotated[Optional[str], typer.Option("--reason", help="Why (kept in the audit log).")]
 
 
-def _registry(path: Path | None) -> Registry:
+def _registry(path: Path | None) -> "Registry":
     from vctrade.status import Registry
 
     return Registry(path)
@@ -419,7 +422,7 @@ def disclose_command(
 _MARKS = {"passed": "ok  ", "failed": "FAIL", "error": "ERR "}
 
 
-def _print_report(result: VerificationResult, indent: str = "") -> None:
+def _print_report(result: "VerificationResult", indent: str = "") -> None:
     width = max((len(c.name) for c in result.all_checks()), default=10)
     for check in result.checks:
         typer.echo(f"{indent}{_MARKS[check.status]}  {check.name:<{width}}  {check.message}")
@@ -429,7 +432,7 @@ def _print_report(result: VerificationResult, indent: str = "") -> None:
         _print_report(nested, indent + "    ")
 
 
-def _exit_code(result: VerificationResult) -> int:
+def _exit_code(result: "VerificationResult") -> int:
     if result.verified:
         return 0
     return 3 if result.undecided else 1
@@ -510,11 +513,8 @@ def verify_command(
     raise typer.Exit(_verify_batch(collect_files(paths), options, jobs, as_json))
 
 
-def _verify_batch(files: list[Path], options: VerifyOptions, jobs: int, as_json: bool) -> int:
+def _verify_batch(files: list[Path], options: "VerifyOptions", jobs: int, as_json: bool) -> int:
     """Verify many files; JSON Lines or one line per file, a progress bar on a terminal, a summary."""
-    from rich.console import Console
-    from rich.progress import Progress
-
     from vctrade._batch import DOCUMENT_SUFFIXES, verify_files
 
     if not files:
@@ -522,11 +522,14 @@ def _verify_batch(files: list[Path], options: VerifyOptions, jobs: int, as_json:
     counts = {"verified": 0, "not verified": 0, "undecided": 0}
     reasons_seen: Counter[str] = Counter()  # which checks failed, over the batch
     show_progress = sys.stderr.isatty()
-    with Progress(console=Console(stderr=True), transient=True, disable=not show_progress) as progress:
+    # The batch first: its workers start before the progress bar's thread does (see vctrade._batch.Batch),
+    # and they are at work while rich is imported.
+    with verify_files(files, options, jobs=jobs) as reports, _progress_bar(show_progress) as progress:
         task = progress.add_task("verifying", total=len(files))
-        for report in verify_files(files, options, jobs=jobs):
+        for report in reports:
             counts[report["outcome"]] += 1
-            reasons_seen.update({c["name"] for c in _failed_checks(report)})
+            # Each check once per document, in check order (a set's order changes with every run's string hashing).
+            reasons_seen.update(dict.fromkeys(c["name"] for c in _failed_checks(report)).keys())
             progress.advance(task)
             if as_json:
                 sys.stdout.write(json.dumps(report) + "\n")
@@ -550,6 +553,14 @@ def _verify_batch(files: list[Path], options: VerifyOptions, jobs: int, as_json:
     if counts["not verified"]:
         return 1
     return 3 if counts["undecided"] else 0
+
+
+def _progress_bar(show: bool) -> "Progress":
+    """A transient progress bar on stderr, or a disabled one that draws nothing."""
+    from rich.console import Console
+    from rich.progress import Progress
+
+    return Progress(console=Console(stderr=True), transient=True, disable=not show)
 
 
 def _failed_checks(report: dict[str, Any]) -> list[dict[str, str]]:
@@ -827,7 +838,7 @@ def _parse_checkpoint(value: str | None) -> tuple[int, str] | None:
     return int(seq), digest.lower()
 
 
-def _verify_log(reg: Registry, checkpoint: tuple[int, str] | None, as_json: bool) -> int:
+def _verify_log(reg: "Registry", checkpoint: tuple[int, str] | None, as_json: bool) -> int:
     """Report on the audit log's chain: 0 intact, 1 broken."""
     events = reg.log()  # read first: every entry in it is one that verify_log then checks
     broken = reg.verify_log(checkpoint)
@@ -850,13 +861,19 @@ def serve_command(
     config_path: Annotated[Path, typer.Option("--config", "-c", help="The service configuration (TOML).")],
     host: Annotated[Optional[str], typer.Option(help="Bind address (default: the config's, else 127.0.0.1).")] = None,
     port: Annotated[Optional[int], typer.Option(help="Port (default: the config's, else 8080).")] = None,
+    workers: Annotated[int | None, typer.Option(
+        "--workers", "-w", help="Worker processes serving the port (default: the config's, else 1).")] = None,
 ) -> None:
     """Run the issuer/verifier HTTP service (W3C VC API)."""
     from vctrade.service import ServiceConfig, serve
 
+    if workers is not None and workers < 1:
+        raise InputError("--workers must be at least 1")
     config = ServiceConfig.load(config_path)
-    typer.echo(f"vctrade serving {len(config.issuers)} issuer(s) on http://{host or config.host}:{port or config.port}", err=True)
-    serve(config, host=host, port=port)  # uvicorn with the header deadline (header_timeout_seconds)
+    count = workers or config.workers
+    typer.echo(f"vctrade serving {len(config.issuers)} issuer(s) on http://{host or config.host}:{port or config.port}"
+               + (f" with {count} workers" if count > 1 else ""), err=True)
+    serve(config, host=host, port=port, workers=workers)  # uvicorn with the header deadline (header_timeout_seconds)
 
 
 # -- demo ------------------------------------------------------------------------------------------
@@ -869,6 +886,8 @@ def demo_command(
     ] = None,
 ) -> None:
     """Run the main job end to end: keys, signing with every suite, verification, tamper detection."""
+    import tempfile
+
     from vctrade._demo import run_demo
 
     def run(target: Path) -> bool:

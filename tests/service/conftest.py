@@ -9,7 +9,7 @@ import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, Self
 
 import pytest
 import trustme
@@ -24,7 +24,8 @@ class ServiceServer:
     """``with service_server(config) as server: httpx.post(server.url("/credentials/verify"), ...)``."""
 
     def __init__(self, config: ServiceConfig) -> None:
-        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # IPPROTO_TCP spelt out, as `vctrade serve` has it: asyncio then sets TCP_NODELAY on each connection.
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._socket.bind(("127.0.0.1", 0))
         self.port = self._socket.getsockname()[1]
@@ -36,7 +37,7 @@ class ServiceServer:
         """``http://127.0.0.1:<port><path>``."""
         return f"http://127.0.0.1:{self.port}{path}"
 
-    def __enter__(self) -> ServiceServer:
+    def __enter__(self) -> Self:
         self._thread.start()
         deadline = time.monotonic() + 10
         while not self._server.started:
@@ -52,7 +53,7 @@ class ServiceServer:
             self._thread.join(timeout=10)
         self._socket.close()
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
 
@@ -119,7 +120,7 @@ class DrippingHost:
         self.ca.configure_trust(client)
         return FetchPolicy(**{"allow_private_hosts": True, "verify": client, "timeout": 2.0, **overrides})
 
-    def __enter__(self) -> DrippingHost:
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 

@@ -13,6 +13,7 @@ The configuration (TOML)::
     fetch_timeout_seconds = 10         # one deadline for each did:web or status-list fetch, start to end
     max_pending_verifications = 16     # verifications waiting on the network at once; one more: 503, Retry-After
     header_timeout_seconds = 5         # a connection that has not sent a request's headers by then is closed
+    workers = 1                        # worker processes serving the port (`vctrade serve --workers` overrides)
 
     [auth]
     tokens = ["env:VCTRADE_API_TOKEN"] # literal tokens, or env:NAME
@@ -28,6 +29,11 @@ The configuration (TOML)::
     suite = "eddsa-rdfc-2022"          # or format = "jose" / "sd-jwt"
     did = "did:web:issuer.example"     # optional: sign as this did:web (the service serves its document)
     default = true
+
+With several workers each one has the [server] limits (max_pending_verifications,
+its verification threads) and caches of its own; they share the socket, the
+registry (SQLite: status indexes are allocated under its write lock) and the
+status site.
 """
 
 from __future__ import annotations
@@ -44,7 +50,7 @@ from vctrade._keys import Key
 from vctrade.errors import ConfigError, VctradeError
 from vctrade.trust import TrustPolicy
 
-__all__ = ["ServiceConfig", "IssuerConfig"]
+__all__ = ["IssuerConfig", "ServiceConfig"]
 
 
 @dataclass(frozen=True)
@@ -81,6 +87,7 @@ class ServiceConfig:
     fetch: FetchPolicy = field(default_factory=FetchPolicy)
     max_pending_verifications: int = 16
     header_timeout_seconds: float = 5.0
+    workers: int = 1
 
     @classmethod
     def load(cls, path: str | Path) -> ServiceConfig:
@@ -147,11 +154,12 @@ class ServiceConfig:
                               timeout=_number(server, "fetch_timeout_seconds", 10.0)),
             max_pending_verifications=int(_number(server, "max_pending_verifications", 16, integer=True)),
             header_timeout_seconds=_number(server, "header_timeout_seconds", 5.0),
+            workers=int(_number(server, "workers", 1, integer=True)),
         )
 
 
 _SERVER_KEYS = {"host", "port", "max_body_bytes", "registry", "status_site", "policy", "allow_private_hosts",
-                "fetch_timeout_seconds", "max_pending_verifications", "header_timeout_seconds"}
+                "fetch_timeout_seconds", "max_pending_verifications", "header_timeout_seconds", "workers"}
 
 
 def _number(server: dict[str, Any], name: str, default: float, *, integer: bool = False) -> float:
