@@ -10,19 +10,16 @@ chunks of reports at a time.
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 import sys
 import threading
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from vctrade._http import FetchPolicy
 from vctrade._result import Check, VerificationResult
@@ -38,6 +35,9 @@ from vctrade.status import (
 )
 from vctrade.trust import TrustPolicy, combine
 from vctrade.verification import DEFAULT_SKEW, Format, detect, verify
+
+if TYPE_CHECKING:  # the pool's machinery is imported when a batch starts it: one file's verify needs none of it
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 __all__ = ["DOCUMENT_SUFFIXES", "Batch", "VerifyOptions", "WorkerMemory", "collect_files", "peak_rss_kib",
            "read_document", "read_json_object", "verify_files"]
@@ -175,11 +175,12 @@ _worker: _Verifier | None = None
 _worker_start_kib: int | None = None
 
 
-def _init_worker(options: VerifyOptions) -> None:
+def _init_worker(options: VerifyOptions, parent: int) -> None:
     global _worker, _worker_start_kib
     _worker = _Verifier(options)
     _worker_start_kib = peak_rss_kib()  # a new process's peak is where it stands now
-    threading.Thread(target=_exit_with, args=(os.getppid(),), name="vctrade-parent-watch", daemon=True).start()
+    # the parent's pid as the parent saw it: if it was killed before this ran, getppid() already names another
+    threading.Thread(target=_exit_with, args=(parent,), name="vctrade-parent-watch", daemon=True).start()
 
 
 def _exit_with(parent: int) -> None:
@@ -234,10 +235,13 @@ class Batch(Iterator[dict[str, Any]]):
         if self._jobs < 2:
             self._reports: Iterator[dict[str, Any]] = map(_Verifier(options), names)
             return
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
         # fork only from a single-threaded process (a fork copies locks other threads may hold); else spawn.
         method = "fork" if sys.platform.startswith("linux") and threading.active_count() == 1 else "spawn"
         self._pool = ProcessPoolExecutor(max_workers=self._jobs, mp_context=multiprocessing.get_context(method),
-                                         initializer=_init_worker, initargs=(options,))
+                                         initializer=_init_worker, initargs=(options, os.getpid()))
         self._in_flight: deque[Future[tuple[list[dict[str, Any]], int, WorkerMemory | None]]] = deque()
         self._fill()  # starts the workers now
         self._reports = self._in_order()
@@ -252,6 +256,8 @@ class Batch(Iterator[dict[str, Any]]):
             self._in_flight.append(self._pool.submit(_verify_chunk, chunk))
 
     def _in_order(self) -> Iterator[dict[str, Any]]:
+        from concurrent.futures.process import BrokenProcessPool
+
         done = 0
         while self._in_flight:
             try:
