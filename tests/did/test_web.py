@@ -315,3 +315,16 @@ def test_a_redirect_to_another_port_of_the_same_host_is_refused(site: Site) -> N
 def test_which_addresses_count_as_public(address: str, public: bool) -> None:
     """Loopback, private, link-local (cloud metadata), shared, multicast, reserved: refused, also inside IPv6 forms."""
     assert is_public_address(ipaddress.ip_address(address)) is public
+
+
+def test_the_cache_keeps_a_bounded_number_of_dids(site: Site) -> None:
+    """The least recently used DID is forgotten past max_entries (a service meets any number of issuers)."""
+    other = did_web(f"127.0.0.1:{site.server.port}", "other")
+    site.server.routes["/other/did.json"] = dict(
+        body=json.dumps(create_did_web_document(other, [Key.generate()])).encode())
+    resolver = DIDResolver({"web": WebMethod(site.server.policy(), ttl=60, max_entries=1)})
+    resolver.resolve(site.did)
+    resolver.resolve(site.did)
+    resolver.resolve(other)  # pushes site.did out
+    resolver.resolve(site.did)
+    assert site.server.hits["/.well-known/did.json"] == 2

@@ -224,3 +224,16 @@ def test_a_cached_list_is_verified_once(world: World) -> None:
         results = check_status(world.credential, source=source, verify_list=verify_list, now=NOW)
         assert all(c.status == "passed" for c in results)
     assert len(calls) == 2  # two lists (revocation, suspension), each verified once while cached
+
+
+def test_the_cache_keeps_a_bounded_number_of_lists(tmp_path: Path) -> None:
+    """Past max_entries the least recently used list is forgotten and read again (memory stays bounded)."""
+    first, second = tmp_path / "a.json", tmp_path / "b.json"
+    first.write_text('{"version": 1}')
+    second.write_text('{"version": 1}')
+    source = CachingSource(StatusFiles({"https://s.example/a": first, "https://s.example/b": second}), max_entries=1)
+    assert source.get("https://s.example/a") == {"version": 1}
+    first.write_text('{"version": 2}')
+    assert source.get("https://s.example/a") == {"version": 1}  # cached
+    source.get("https://s.example/b")  # pushes a out
+    assert source.get("https://s.example/a") == {"version": 2}

@@ -14,6 +14,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
+from cachetools import LRUCache
+
 from vctrade._http import FetchPolicy, fetch_json
 from vctrade._result import VerificationResult
 from vctrade.errors import StatusUnavailable, VctradeError
@@ -75,15 +77,20 @@ VerifyList = Callable[[dict[str, Any]], VerificationResult]
 
 
 class CachingSource:
-    """Caches status list credentials by URL until their ``validUntil`` / ``ttl`` (and at most ``max_age``)."""
+    """Caches status list credentials by URL until their ``validUntil`` / ``ttl`` (and at most ``max_age``).
+
+    At most ``max_entries`` lists are kept (the least recently used is forgotten), so
+    a long batch or a service that meets many lists runs in bounded memory.
+    """
 
     def __init__(self, inner: StatusListSource, *, max_age: timedelta = timedelta(minutes=5),
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, max_entries: int = 256) -> None:
         self.inner = inner
         self.max_age = max_age
         self._clock = clock
         # url -> (fresh until, the list credential, its verification verdict once known)
-        self._entries: dict[str, tuple[float, dict[str, Any], VerificationResult | None]] = {}
+        self._entries: LRUCache[str, tuple[float, dict[str, Any], VerificationResult | None]] = LRUCache(
+            maxsize=max_entries)
         self._lock = threading.Lock()
 
     def get(self, url: str) -> dict[str, Any]:

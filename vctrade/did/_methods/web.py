@@ -25,6 +25,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
 
+from cachetools import LRUCache
+
 from vctrade._files import write_public
 from vctrade._http import FetchError, FetchPolicy, FetchRefused, fetch_json
 from vctrade._keys import Key
@@ -215,16 +217,17 @@ def _validated(did: str, data: Any) -> DIDDocument:
 
 
 class WebMethod:
-    """The did:web method: careful HTTPS fetches and an in-memory TTL cache."""
+    """The did:web method: careful HTTPS fetches and an in-memory TTL cache of at most ``max_entries`` DIDs."""
 
     name = "web"
 
     def __init__(self, policy: FetchPolicy | None = None, *, ttl: float = 300.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, max_entries: int = 1024) -> None:
         self.policy = policy or FetchPolicy()
         self.ttl = ttl
         self._clock = clock
-        self._cache: dict[str, tuple[float, DIDDocument]] = {}
+        # bounded: a long batch or service meets any number of issuers; the least recently used is forgotten
+        self._cache: LRUCache[str, tuple[float, DIDDocument]] = LRUCache(maxsize=max_entries)
         self._lock = threading.Lock()
 
     def resolve(self, did: str) -> DIDDocument:
