@@ -106,3 +106,18 @@ def test_processed_contexts_are_cached_per_loader() -> None:
         assert verify(copy.deepcopy(signed), loader=loader).verified
     assert first >= 2 and len(calls) == first  # no context was loaded or processed again
     assert default_loader() is default_loader()
+
+
+def test_an_operation_expands_a_document_once_and_keeps_nothing_after() -> None:
+    """Inside expansion_scope (verify, sign) a document is expanded once; the expansions end with the scope."""
+    from vctrade.jsonld._jsonld import _memoized_expansion, expansion_scope
+
+    loader = DocumentLoader()
+    document = {"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiableCredential"],
+                "credentialSubject": {"id": "did:example:x"}}
+    with expansion_scope():
+        first = _memoized_expansion(document, loader)
+        with expansion_scope():  # nested: the outer scope's memo
+            assert _memoized_expansion(document, loader) is first
+    assert not loader.expansions  # nothing left in the loader's own memo
+    assert _memoized_expansion(document, loader) is not first

@@ -11,7 +11,7 @@ from vctrade.di._engine import add_proof, proofs_of
 from vctrade.di._registry import default_suite_for, get_suite
 from vctrade.di._suite import Cryptosuite, RdfcTransform
 from vctrade.errors import InvalidDocument, SigningError
-from vctrade.jsonld._jsonld import DocumentLoader, check_terms, default_loader
+from vctrade.jsonld._jsonld import DocumentLoader, check_terms, default_loader, expansion_scope
 from vctrade.model._credentials import (
     data_model_version,
     structure_problems,
@@ -80,22 +80,23 @@ def sign(
         elif chosen.suite_context and data_model_version(document) == "2.0":
             # VC 2.0 does not define the legacy suite's terms (VC 1.1's context does); its context must come along.
             _ensure_context(document, chosen.suite_context)
-    if not isinstance(chosen, RdfcTransform):
-        # JCS never expands the document, so check here that JSON-LD would keep every term;
-        # RDFC canonicalization does this same safe expansion itself.
-        check_terms(document, loader)
-    return add_proof(
-        document,
-        key,
-        chosen,
-        verification_method=method,
-        loader=loader,
-        proof_purpose=proof_purpose,
-        created=created or datetime.now(timezone.utc),
-        expires=expires,
-        challenge=challenge,
-        domain=domain,
-        previous_proof=previous_proof,
-        proof_id=proof_id,
-        proof_context=proof_context,
-    )
+    with expansion_scope():  # each document expanded once for this signing, freed at its end
+        if not isinstance(chosen, RdfcTransform):
+            # JCS never expands the document, so check here that JSON-LD would keep every term;
+            # RDFC canonicalization does this same safe expansion itself.
+            check_terms(document, loader)
+        return add_proof(
+            document,
+            key,
+            chosen,
+            verification_method=method,
+            loader=loader,
+            proof_purpose=proof_purpose,
+            created=created or datetime.now(timezone.utc),
+            expires=expires,
+            challenge=challenge,
+            domain=domain,
+            previous_proof=previous_proof,
+            proof_id=proof_id,
+            proof_context=proof_context,
+        )

@@ -28,6 +28,8 @@ import json
 import re
 import threading
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -44,7 +46,8 @@ from vctrade.jsonld._budget import Budget, check_json
 from vctrade.jsonld._expand import ContextCache, Unsupported, expand
 from vctrade.jsonld._rdfc import canonical_nquads, expanded_to_dataset
 
-__all__ = ["DocumentLoader", "default_loader", "register_context", "expand_safe", "check_terms", "expanded_types", "canonize"]
+__all__ = ["DocumentLoader", "default_loader", "register_context", "expand_safe", "check_terms", "expanded_types", "canonize",
+           "expansion_scope"]
 
 _ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 
@@ -373,6 +376,27 @@ def expand_safe(document: dict[str, Any], loader: DocumentLoader | None = None) 
     return copy.deepcopy(_memoized_expansion(document, loader or default_loader()))
 
 
+# The expansions of one operation (a verification, a signing): the JSON-LD check, the RDFC transform and the
+# schema check of one document expand it once, and the memo ends with the operation (see expansion_scope).
+_scope: ContextVar[dict[tuple[int, str], list[Any]] | None] = ContextVar("vctrade_expansions", default=None)
+
+
+@contextmanager
+def expansion_scope() -> Iterator[None]:
+    """Share expansions among the calls inside, and drop them at its end (nested scopes share the outer one).
+
+    verify() and sign() run in one, so a document is expanded once per
+    operation and its expansion is freed by the operation that made it. Outside
+    any scope, expansions are memoized in the loader's small LRU instead.
+    """
+    token = _scope.set({}) if _scope.get() is None else None
+    try:
+        yield
+    finally:
+        if token is not None:
+            _scope.reset(token)
+
+
 def _memoized_expansion(document: dict[str, Any], loader: DocumentLoader) -> list[Any]:
     """The memo's own expansion of ``document`` (callers that keep or change it take a copy).
 
@@ -383,17 +407,24 @@ def _memoized_expansion(document: dict[str, Any], loader: DocumentLoader) -> lis
         memo_key = json.dumps(document, separators=(",", ":"), ensure_ascii=False)
     except (TypeError, ValueError, RecursionError):
         memo_key = None  # not plain JSON: expansion below reports what is wrong with it
+    scope = _scope.get()
     if memo_key is not None:
-        with loader._lock:
-            cached = loader.expansions.get(memo_key)
+        if scope is not None:
+            cached = scope.get((id(loader), memo_key))  # the loader outlives the scope: its id stays its own
+        else:
+            with loader._lock:
+                cached = loader.expansions.get(memo_key)
         if cached is not None:
             return cached
     content = loader.check_json_limits(document)
     allowance = max(loader.max_context_terms, loader.context_terms_per_value * content)
     expanded = _expand_safe(document, loader, Budget(loader.max_seconds, max_terms=allowance))
     if memo_key is not None:
-        with loader._lock:
-            loader.expansions[memo_key] = expanded
+        if scope is not None:
+            scope[(id(loader), memo_key)] = expanded
+        else:
+            with loader._lock:
+                loader.expansions[memo_key] = expanded
     return expanded
 
 

@@ -19,7 +19,7 @@ from vctrade._result import ERROR, FAILED, Check, VerificationResult
 from vctrade.di._engine import MethodResolver
 from vctrade.did._resolver import default_resolver
 from vctrade.errors import InputError
-from vctrade.jsonld._jsonld import DocumentLoader, default_loader
+from vctrade.jsonld._jsonld import DocumentLoader, default_loader, expansion_scope
 from vctrade.status._sources import StatusListSource, default_status_source
 from vctrade.trust._policy import PolicyInput, TrustPolicy
 from vctrade.verification._context import DEFAULT_SKEW, Request, VerifyContext, clock
@@ -69,7 +69,8 @@ def verify(
         status_source=status_source or default_status_source(),
     )
     try:
-        return _verify(document, context, challenge, domain, policy, with_credentials)
+        with expansion_scope():  # each document expanded once for this verification, freed at its end
+            return _verify(document, context, challenge, domain, policy, with_credentials)
     except Exception as exc:  # noqa: BLE001 - the contract: a bad input (or a bug) is a verdict, never a crash
         message = f"verification stopped: {type(exc).__name__}: {exc}"
         return VerificationResult((Check("internal", ERROR, "internal_error", message[:500]),))
