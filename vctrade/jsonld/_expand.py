@@ -56,6 +56,7 @@ _CONTEXT_KEYS = frozenset({"@version", "@vocab", "@protected"})
 # keywords a document's keys may expand to here; the others are pyld's
 _NODE_KEYWORDS = frozenset({"@context", "@id", "@type", "@value", "@language", "@list", "@set", "@graph"})
 _SCALARS = frozenset({str, int, float, bool})
+_UNTYPED = (None, "@none", "@id", "@vocab")  # type mappings that give a plain literal (for a non-string, @id/@vocab)
 _MAX_CONTEXT_URLS = 10  # pyld's limit of context URLs resolved at once
 _MAX_SHAPES = 1024  # node shapes (and type sets) cached per context: bounded like the children
 _MAX_CHILDREN = 64  # processed contexts cached per context: a bound against documents crafted to fill memory
@@ -403,11 +404,27 @@ def expand(document: Any, cache: ContextCache, budget: Budget) -> list[Any]:
 class _Expansion:
     """One run of the Expansion algorithm (pyld's ``_expand``) over one document."""
 
-    __slots__ = ("_cache", "_budget")
+    __slots__ = ("_cache", "_budget", "_values")
 
     def __init__(self, cache: ContextCache, budget: Budget) -> None:
         self._cache = cache
         self._budget = budget
+        # equal value objects of this expansion, made once: a large document repeats units, codes, countries ...
+        # (fewer objects to make and free; nothing changes an expansion once made)
+        self._values: dict[tuple[Any, ...], dict[str, Any]] = {}
+
+    def interned(self, key: tuple[Any, ...]) -> dict[str, Any]:
+        """The value object ``key`` describes: ``("@id", iri)``, or ``(datatype or None, type, value)``."""
+        found = self._values.get(key)
+        if found is None:
+            if key[0] == "@id":
+                found = {"@id": key[1]}
+            elif key[0] is None:
+                found = {"@value": key[2]}
+            else:
+                found = {"@type": key[0], "@value": key[2]}
+            self._values[key] = found
+        return found
 
     def element(self, active: _Context, active_property: str | None, element: Any, inside_list: bool = False,
                 type_scoped: _Context | None = None) -> Any:
@@ -569,21 +586,18 @@ class _Expansion:
                 # the common case, a plain value of a plain term: Value Expansion inline
                 self._budget.tick()
                 type_ = term.get("@type")
-                if type_ is None or type_ == "@none":
-                    expanded_value: Any = {"@value": value}
-                elif type_ == "@id" and type(value) is str:
-                    expanded_value = {"@id": self.iri(active, value)}
+                if type_ == "@id" and type(value) is str:
+                    expanded_value: Any = self.interned(("@id", self.iri(active, value)))
                 elif type_ == "@vocab" and type(value) is str:
                     iri = active.vocab_iri(value)
                     if not _signable(iri):
                         raise Unsupported(f"relative IRI {value!r}")
-                    expanded_value = {"@id": iri}
-                elif type_ == "@json":
-                    expanded_value = {"@type": "@json", "@value": value}
-                elif type_ in ("@id", "@vocab"):
-                    expanded_value = {"@value": value}
+                    expanded_value = self.interned(("@id", iri))
+                elif type_ == "@json" or type(value) is float:
+                    # a float is never shared: -0.0 == 0.0 (and nan != nan) would make a wrong or useless key
+                    expanded_value = {"@value": value} if type_ in _UNTYPED else {"@type": type_, "@value": value}
                 else:
-                    expanded_value = {"@type": type_, "@value": value}
+                    expanded_value = self.interned((None if type_ in _UNTYPED else type_, type(value), value))
                 result.setdefault(expanded_property, []).append(expanded_value)
                 continue
             if expanded_property in _KEYWORDS:
