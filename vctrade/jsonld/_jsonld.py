@@ -381,7 +381,11 @@ def expand_safe(document: dict[str, Any], loader: DocumentLoader | None = None) 
 
 # The expansions of one operation (a verification, a signing): the JSON-LD check, the RDFC transform and the
 # schema check of one document expand it once, and the memo ends with the operation (see expansion_scope).
-_scope: ContextVar[dict[tuple[int, str], list[Any]] | None] = ContextVar("vctrade_expansions", default=None)
+# Keys: (loader id, "id", document id) for the very object seen before (the entry keeps the object, so its id
+# cannot be reused while the scope lasts, and nothing changes a document during one operation), and
+# (loader id, "json", its JSON text) for an equal copy.
+_Memo = dict[tuple[int, str, Any], tuple[Any, list[Any]]]
+_scope: ContextVar[_Memo | None] = ContextVar("vctrade_expansions", default=None)
 
 
 @contextmanager
@@ -405,30 +409,37 @@ def _memoized_expansion(document: dict[str, Any], loader: DocumentLoader) -> lis
 
     The loader's limits bound each expansion; a memo hit costs no work, so it needs no check.
     """
+    scope = _scope.get()
+    if scope is not None:
+        seen = scope.get((id(loader), "id", id(document)))
+        if seen is not None and seen[0] is document:
+            return seen[1]
     try:
         # unsorted: twice as fast; equal documents with keys in another order merely miss
         memo_key = json.dumps(document, separators=(",", ":"), ensure_ascii=False)
     except (TypeError, ValueError, RecursionError):
         memo_key = None  # not plain JSON: expansion below reports what is wrong with it
-    scope = _scope.get()
+    cached: list[Any] | None = None
     if memo_key is not None:
         if scope is not None:
-            cached = scope.get((id(loader), memo_key))  # the loader outlives the scope: its id stays its own
+            found = scope.get((id(loader), "json", memo_key))
+            cached = found[1] if found is not None else None
         else:
             with loader._lock:
                 cached = loader.expansions.get(memo_key)
-        if cached is not None:
-            return cached
-    content = loader.check_json_limits(document)
-    allowance = max(loader.max_context_terms, loader.context_terms_per_value * content)
-    expanded = _expand_safe(document, loader, Budget(loader.max_seconds, max_terms=allowance))
-    if memo_key is not None:
-        if scope is not None:
-            scope[(id(loader), memo_key)] = expanded
-        else:
-            with loader._lock:
-                loader.expansions[memo_key] = expanded
-    return expanded
+    if cached is None:
+        content = loader.check_json_limits(document)
+        allowance = max(loader.max_context_terms, loader.context_terms_per_value * content)
+        cached = _expand_safe(document, loader, Budget(loader.max_seconds, max_terms=allowance))
+        if memo_key is not None:
+            if scope is not None:
+                scope[(id(loader), "json", memo_key)] = (None, cached)
+            else:
+                with loader._lock:
+                    loader.expansions[memo_key] = cached
+    if scope is not None:
+        scope[(id(loader), "id", id(document))] = (document, cached)
+    return cached
 
 
 def check_terms(document: dict[str, Any], loader: DocumentLoader | None = None) -> None:
