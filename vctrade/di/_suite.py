@@ -177,17 +177,32 @@ def _plain_json(value: Any) -> Any:
     Python by code points; the orders differ only there) — is left to rfc8785.
     The result is ``value`` itself when nothing needed changing.
     """
-    if isinstance(value, dict):
-        items = {}
+    kind = type(value)
+    if kind is dict:
+        changed: Any = None
         for key, item in value.items():
-            if not isinstance(key, str) or (not key.isascii() and max(key, default="") > "\uffff"):
+            if type(key) is not str or (not key.isascii() and max(key, default="") > "\uffff"):
                 raise _NotPlain
-            items[key] = _plain_json(item)
-        return value if all(items[k] is value[k] for k in value) else items
-    if isinstance(value, list):
-        converted = [_plain_json(item) for item in value]
-        return value if all(a is b for a, b in zip(converted, value)) else converted
-    if isinstance(value, float):
+            if type(item) in _PLAIN_LEAVES:
+                continue  # most values: nothing to check, no call
+            new = _plain_json(item)
+            if new is not item:
+                if changed is None:
+                    changed = dict(value)
+                changed[key] = new
+        return value if changed is None else changed
+    if kind is list:
+        changed = None
+        for index, item in enumerate(value):
+            if type(item) in _PLAIN_LEAVES:
+                continue
+            new = _plain_json(item)
+            if new is not item:
+                if changed is None:
+                    changed = list(value)
+                changed[index] = new
+        return value if changed is None else changed
+    if kind is float:
         if not math.isfinite(value):
             raise _NotPlain
         if value.is_integer():
@@ -196,9 +211,18 @@ def _plain_json(value: Any) -> Any:
             raise _NotPlain
         if "e" in repr(value):
             raise _NotPlain
-    elif isinstance(value, int) and not -_MAX_SAFE_INTEGER <= value <= _MAX_SAFE_INTEGER:
-        raise _NotPlain
-    return value
+        return value
+    if kind is int:
+        if not -_MAX_SAFE_INTEGER <= value <= _MAX_SAFE_INTEGER:
+            raise _NotPlain
+        return value
+    if kind in _PLAIN_LEAVES:
+        return value
+    raise _NotPlain  # a subclass or another type: rfc8785 writes it or says what is wrong
+
+
+# Values the encoder writes as JCS does whatever they hold (ints are checked for their range, floats for form).
+_PLAIN_LEAVES = frozenset({str, bool, type(None)})
 
 
 def _jcs(value: Any, loader: DocumentLoader) -> bytes:

@@ -65,10 +65,14 @@ def _is_plain_json(value: Any, max_depth: int) -> bool:
         if kind is dict:
             if depth >= max_depth:
                 return False
-            for key in node:
+            for key, item in node.items():
                 if type(key) is not str or (not key.isascii() and _text_problem(key)):
                     return False
-            stack.extend((item, depth + 1) for item in node.values())
+                if type(item) is str:  # most values: checked here, never stacked
+                    if not item.isascii() and _text_problem(item):
+                        return False
+                else:
+                    stack.append((item, depth + 1))
         elif kind is list or kind is tuple:
             if depth >= max_depth:
                 return False
