@@ -50,7 +50,8 @@ def check_json(value: Any, *, max_depth: int, max_values: int) -> int:
                 "(DocumentLoader.max_json_depth)",
                 code="document_too_deep",
             )
-        children = item.values() if isinstance(item, dict) else item
+        is_dict = isinstance(item, dict)
+        children = item.values() if is_dict else item
         count += len(children)
         if count > max_values:
             raise CanonicalizationLimitError(
@@ -59,13 +60,19 @@ def check_json(value: Any, *, max_depth: int, max_values: int) -> int:
             )
         if in_context:
             in_contexts += len(children)
-        elif isinstance(item, dict) and "@context" in item:
+        elif is_dict and "@context" in item:
             in_contexts += 1
             for key, child in item.items():
                 if isinstance(child, containers):
                     stack.append((child, depth + 1, key == "@context"))
             continue
-        stack.extend([(child, depth + 1, in_context) for child in children if isinstance(child, containers)])
+        deeper = depth + 1
+        for child in children:
+            kind = type(child)
+            if kind is str or kind is int or kind is float or kind is bool or child is None:
+                continue  # a scalar, counted above: the common case decided without isinstance
+            if isinstance(child, containers):
+                stack.append((child, deeper, in_context))
     return count - in_contexts
 
 
