@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from datetime import datetime
 
 import pytest
@@ -119,5 +120,7 @@ def test_an_operation_expands_a_document_once_and_keeps_nothing_after() -> None:
         first = _memoized_expansion(document, loader)
         with expansion_scope():  # nested: the outer scope's memo
             assert _memoized_expansion(document, loader) is first
+        assert _memoized_expansion(json.loads(json.dumps(document)), loader) is first  # an equal copy
+        assert _memoized_expansion({**document, "id": "urn:x:other"}, loader) is not first
     assert not loader.expansions  # nothing left in the loader's own memo
     assert _memoized_expansion(document, loader) is not first

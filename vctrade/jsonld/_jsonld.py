@@ -382,8 +382,9 @@ def expand_safe(document: dict[str, Any], loader: DocumentLoader | None = None) 
 # The expansions of one operation (a verification, a signing): the JSON-LD check, the RDFC transform and the
 # schema check of one document expand it once, and the memo ends with the operation (see expansion_scope).
 # Keys: (loader id, "id", document id) for the very object seen before (the entry keeps the object, so its id
-# cannot be reused while the scope lasts, and nothing changes a document during one operation), and
-# (loader id, "json", its JSON text) for an equal copy.
+# cannot be reused while the scope lasts, and nothing changes a document during one operation);
+# (loader id, "json", its JSON text) for an equal copy; (loader id, "pending", None) for documents whose text
+# was not written yet (written when another object comes along), and (loader id, "texts", None) once they were.
 _Memo = dict[tuple[int, str, Any], tuple[Any, list[Any]]]
 _scope: ContextVar[_Memo | None] = ContextVar("vctrade_expansions", default=None)
 
@@ -404,42 +405,67 @@ def expansion_scope() -> Iterator[None]:
             _scope.reset(token)
 
 
+def _json_text(document: Any) -> str | None:
+    """The memo's key for a document: its JSON text (unsorted: an equal copy with keys reordered merely misses)."""
+    try:
+        return json.dumps(document, separators=(",", ":"), ensure_ascii=False)
+    except (TypeError, ValueError, RecursionError):
+        return None  # not plain JSON: expansion reports what is wrong with it
+
+
 def _memoized_expansion(document: dict[str, Any], loader: DocumentLoader) -> list[Any]:
     """The memo's own expansion of ``document`` (callers that keep or change it take a copy).
 
     The loader's limits bound each expansion; a memo hit costs no work, so it needs no check.
     """
     scope = _scope.get()
-    if scope is not None:
-        seen = scope.get((id(loader), "id", id(document)))
-        if seen is not None and seen[0] is document:
-            return seen[1]
-    try:
-        # unsorted: twice as fast; equal documents with keys in another order merely miss
-        memo_key = json.dumps(document, separators=(",", ":"), ensure_ascii=False)
-    except (TypeError, ValueError, RecursionError):
-        memo_key = None  # not plain JSON: expansion below reports what is wrong with it
-    cached: list[Any] | None = None
-    if memo_key is not None:
-        if scope is not None:
-            found = scope.get((id(loader), "json", memo_key))
-            cached = found[1] if found is not None else None
-        else:
+    if scope is None:
+        memo_key = _json_text(document)
+        if memo_key is not None:
             with loader._lock:
                 cached = loader.expansions.get(memo_key)
-    if cached is None:
-        content = loader.check_json_limits(document)
-        allowance = max(loader.max_context_terms, loader.context_terms_per_value * content)
-        cached = _expand_safe(document, loader, Budget(loader.max_seconds, max_terms=allowance))
+            if cached is not None:
+                return cached
+        expanded = _expand_checked(document, loader)
         if memo_key is not None:
-            if scope is not None:
-                scope[(id(loader), "json", memo_key)] = (None, cached)
-            else:
-                with loader._lock:
-                    loader.expansions[memo_key] = cached
-    if scope is not None:
-        scope[(id(loader), "id", id(document))] = (document, cached)
-    return cached
+            with loader._lock:
+                loader.expansions[memo_key] = expanded
+        return expanded
+    here = id(loader)
+    seen = scope.get((here, "id", id(document)))
+    if seen is not None and seen[0] is document:
+        return seen[1]  # the very object seen before in this operation
+    # Another object: it may be an equal copy of one seen before. Only now are JSON texts written (those of the
+    # documents seen so far, and this one's), so an operation that sees each document once writes none.
+    pending = scope.pop((here, "pending", None), None)
+    text_key: str | None = None
+    if pending is not None:
+        for earlier, earlier_expansion in pending[1]:
+            earlier_text = _json_text(earlier)
+            if earlier_text is not None:
+                scope[(here, "json", earlier_text)] = (None, earlier_expansion)
+    if pending is not None or (here, "texts", None) in scope:
+        scope[(here, "texts", None)] = (None, [])  # from now on every document's text is written at once
+        text_key = _json_text(document)
+        found = scope.get((here, "json", text_key)) if text_key is not None else None
+        if found is not None:
+            scope[(here, "id", id(document))] = (document, found[1])
+            return found[1]
+    expanded = _expand_checked(document, loader)
+    scope[(here, "id", id(document))] = (document, expanded)
+    if text_key is not None:
+        scope[(here, "json", text_key)] = (None, expanded)
+    else:
+        waiting = scope.setdefault((here, "pending", None), (None, []))
+        waiting[1].append((document, expanded))
+    return expanded
+
+
+def _expand_checked(document: dict[str, Any], loader: DocumentLoader) -> list[Any]:
+    """Safe expansion of ``document`` within the loader's limits (checked first) and a fresh budget."""
+    content = loader.check_json_limits(document)
+    allowance = max(loader.max_context_terms, loader.context_terms_per_value * content)
+    return _expand_safe(document, loader, Budget(loader.max_seconds, max_terms=allowance))
 
 
 def check_terms(document: dict[str, Any], loader: DocumentLoader | None = None) -> None:
