@@ -24,6 +24,7 @@ from pyld import jsonld
 from pyld.canon import URDNA2015
 
 from vctrade.jsonld._budget import Budget
+from vctrade.jsonld._rdfc import _frozen
 
 __all__ = ["ExpandedToRdf", "BoundedRDFC", "dataset_size"]
 
@@ -40,15 +41,6 @@ def _literal_key(value: Any) -> Hashable:
     if isinstance(value, (dict, list)):
         return (list, _frozen(value))  # a JSON literal (@json): compared with ==
     return (None, value)
-
-
-def _frozen(value: Any) -> Hashable:
-    """A hashable stand-in for JSON that compares as Python's == compares the JSON."""
-    if isinstance(value, dict):
-        return frozenset((key, _frozen(item)) for key, item in value.items())
-    if isinstance(value, list):
-        return tuple(_frozen(item) for item in value)
-    return value  # type: ignore[no-any-return]
 
 
 def _value_key(value: Any) -> Hashable:
