@@ -22,7 +22,7 @@ import pytest
 from vctrade import Key
 from vctrade.errors import ContextError
 from vctrade.jsonld._budget import Budget
-from vctrade.jsonld._expand import Unsupported, expand
+from vctrade.jsonld._expand import Unsupported, expand, issuer_dependent_in
 from vctrade.jsonld._jsonld import DocumentLoader, _expand_with_pyld, expand_safe
 from vctrade.trade import build_aeo_credential, build_origin_credential
 
@@ -52,6 +52,8 @@ def _compare(document: Any, loader: DocumentLoader) -> bool:
     reference = _pyld(document, loader)
     assert reference is not None, f"own expansion answered where pyld fails: {json.dumps(document)[:300]}"
     assert own == reference, f"expansions differ for {json.dumps(document)[:300]}"
+    # the issuer-dependent terms it noted while expanding are those a walk of pyld's expansion finds
+    assert issuer_dependent_in(own) == issuer_dependent_in(list(reference)), json.dumps(document)[:300]
     return True
 
 

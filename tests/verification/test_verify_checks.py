@@ -309,3 +309,19 @@ def test_result_serializes_to_one_json_object(signed: dict[str, Any], now: datet
     data = json.loads(json.dumps(verify(signed, now=now).to_dict()))
     assert data["verified"] is True
     assert set(data["checks"][0]) == {"name", "status", "code", "message"}
+
+
+def test_issuer_dependent_terms_are_named_not_called_defined(ed_key: Key, now: datetime) -> None:
+    """The traceability context maps undefined terms to issuer-dependent IRIs (@vocab): signed, but the json-ld
+    check names them instead of saying every term is defined."""
+    document = {
+        "@context": ["https://www.w3.org/2018/credentials/v1", "https://w3id.org/traceability/v1"],
+        "type": ["VerifiableCredential"],
+        "issuanceDate": "2024-01-01T00:00:00Z",
+        "credentialSubject": {"id": "did:example:acme", "type": "Organization", "name": "ACME", "quantty": 3},
+    }
+    result = verify(sign(document, ed_key, suite="Ed25519Signature2020", created=CREATED), now=now)
+    jsonld = check(result, "json-ld")
+    assert jsonld.status == "passed" and jsonld.code == "jsonld_issuer_dependent"
+    assert "quantty" in jsonld.message and "name" not in jsonld.message.split(":")[-1]
+    assert check(verify(sign(UNSIGNED, ed_key, created=CREATED), now=now), "json-ld").code == "jsonld_ok"

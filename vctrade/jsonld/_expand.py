@@ -36,7 +36,9 @@ from typing import Any
 
 from vctrade.jsonld._budget import Budget
 
-__all__ = ["Unsupported", "ContextCache", "expand"]
+__all__ = ["Unsupported", "ContextCache", "Expanded", "ISSUER_DEPENDENT", "expand", "issuer_dependent_in"]
+
+ISSUER_DEPENDENT = "https://www.w3.org/ns/credentials/issuer-dependent#"
 
 _KEYWORDS = frozenset({
     "@base", "@container", "@context", "@default", "@direction", "@embed", "@explicit", "@first", "@graph", "@id",
@@ -88,15 +90,16 @@ class _Context:
         # (how, context key) -> (the local context, kept alive so an id() key stays unique; the result)
         self._children: dict[tuple[Any, ...], tuple[Any, _Context]] = {}
         self._vocab_iris: dict[str, str | None] = {}
-        # a document key -> (its expanded property, its term definition), for keys that expand to a keyword or IRI
-        self._keys: dict[str, tuple[str, dict[str, Any] | None]] = {}
+        # a document key -> (its expanded property, its term definition, whether only @vocab made it an
+        # issuer-dependent IRI), for keys that expand to a keyword or IRI
+        self._keys: dict[str, tuple[str, dict[str, Any] | None, bool]] = {}
         # a node's shape here -> the context its entries expand in, its keys in order, its type keys (see _Expansion)
         self._nodes: dict[tuple[Any, ...], tuple[_Context, list[str], list[str]]] = {}
         # the types of a node whose entries expand in this context -> this context with their scoped contexts applied
         self._typed: dict[tuple[tuple[str, ...], ...], _Context] = {}
 
-    def key(self, key: str) -> tuple[str, dict[str, Any] | None]:
-        """What a document's ``key`` means here: its expanded property and term definition (cached)."""
+    def key(self, key: str) -> tuple[str, dict[str, Any] | None, bool]:
+        """What a document's ``key`` means here: its expanded property, term definition, issuer-dependence (cached)."""
         try:
             return self._keys[key]
         except KeyError:
@@ -104,7 +107,8 @@ class _Context:
         expanded = self.vocab_iri(key)
         if expanded is None or not (expanded in _KEYWORDS or _is_absolute(expanded)):
             raise Unsupported(f"term {key!r} is dropped")  # pyld's safe mode reports it
-        meaning = (expanded, self.mappings.get(key))
+        term = self.mappings.get(key)
+        meaning = (expanded, term, term is None and expanded.startswith(ISSUER_DEPENDENT))
         if len(self._keys) < 4096:
             self._keys[key] = meaning
         return meaning
@@ -389,26 +393,62 @@ class ContextCache:
         return _expand_iri(result, value, vocab=True)
 
 
-def expand(document: Any, cache: ContextCache, budget: Budget) -> list[Any]:
+class Expanded(list[Any]):
+    """An expanded document, and the terms and types in it that no context defines (``issuer_dependent``).
+
+    A context whose ``@vocab`` is ``https://www.w3.org/ns/credentials/issuer-dependent#``
+    (the W3C CCG traceability context's is) maps every term it does not define
+    there: such a term is signed, not dropped, but no context says what it means.
+    """
+
+    issuer_dependent: frozenset[str] = frozenset()
+
+
+def expand(document: Any, cache: ContextCache, budget: Budget) -> Expanded:
     """The JSON-LD expansion of ``document`` exactly as pyld gives it, or :class:`Unsupported`."""
     if not isinstance(document, dict):
         raise Unsupported("a document that is not an object")
-    expanded = _Expansion(cache, budget).element(cache.initial, None, document)
+    expansion = _Expansion(cache, budget)
+    expanded = expansion.element(cache.initial, None, document)
     if isinstance(expanded, dict) and set(expanded) == {"@graph"}:
         expanded = expanded["@graph"]
-    if expanded is None:
-        return []
-    return expanded if isinstance(expanded, list) else [expanded]
+    result = Expanded([] if expanded is None else expanded if isinstance(expanded, list) else [expanded])
+    result.issuer_dependent = frozenset(expansion.issuer_dependent)
+    return result
+
+
+def issuer_dependent_in(expanded: list[Any]) -> frozenset[str]:
+    """The issuer-dependent terms and types of an expansion made elsewhere (pyld's), named by their local part."""
+    if isinstance(expanded, Expanded):
+        return expanded.issuer_dependent
+    found: set[str] = set()
+    stack: list[Any] = [expanded]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                if key.startswith(ISSUER_DEPENDENT):
+                    found.add(key[len(ISSUER_DEPENDENT):])
+                if key == "@type":  # of a node or of a value object (its datatype)
+                    types = value if isinstance(value, list) else [value]
+                    found.update(t[len(ISSUER_DEPENDENT):] for t in types
+                                 if isinstance(t, str) and t.startswith(ISSUER_DEPENDENT))
+                elif key != "@value" and isinstance(value, (list, dict)):  # not into a JSON literal
+                    stack.append(value)
+    return frozenset(found)
 
 
 class _Expansion:
     """One run of the Expansion algorithm (pyld's ``_expand``) over one document."""
 
-    __slots__ = ("_cache", "_budget", "_values")
+    __slots__ = ("_cache", "_budget", "_values", "issuer_dependent")
 
     def __init__(self, cache: ContextCache, budget: Budget) -> None:
         self._cache = cache
         self._budget = budget
+        self.issuer_dependent: set[str] = set()  # terms and types that only @vocab made IRIs
         # equal value objects of this expansion, made once: a large document repeats units, codes, countries ...
         # (fewer objects to make and free; nothing changes an expansion once made)
         self._values: dict[tuple[Any, ...], dict[str, Any]] = {}
@@ -580,7 +620,9 @@ class _Expansion:
             if key == "@context":
                 continue
             value = element[key]
-            expanded_property, term = active.key(key)
+            expanded_property, term, dependent = active.key(key)
+            if dependent:
+                self.issuer_dependent.add(key)
             if (term is not None and type(value) in _SCALARS and "@context" not in term and "@container" not in term
                     and expanded_property not in _KEYWORDS):
                 # the common case, a plain value of a plain term: Value Expansion inline
@@ -666,6 +708,8 @@ class _Expansion:
             iri = type_scoped.vocab_iri(item)
             if not _signable(iri):
                 raise Unsupported(f"type {item!r} is not an IRI")
+            if iri is not None and iri.startswith(ISSUER_DEPENDENT) and item not in type_scoped.mappings:
+                self.issuer_dependent.add(item)
             existing = result.get("@type")
             if existing is None:
                 result["@type"] = iri

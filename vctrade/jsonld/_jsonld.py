@@ -43,11 +43,11 @@ from vctrade.errors import (
     JsonLdSafetyError,
 )
 from vctrade.jsonld._budget import Budget, check_json
-from vctrade.jsonld._expand import ContextCache, Unsupported, expand
+from vctrade.jsonld._expand import ContextCache, Unsupported, expand, issuer_dependent_in
 from vctrade.jsonld._rdfc import canonical_nquads, expanded_to_dataset
 
 __all__ = ["DocumentLoader", "default_loader", "register_context", "expand_safe", "check_terms", "expanded_types", "canonize",
-           "expansion_scope"]
+           "expansion_scope", "issuer_dependent_terms"]
 
 _ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 
@@ -471,6 +471,17 @@ def _expand_checked(document: dict[str, Any], loader: DocumentLoader) -> list[An
 def check_terms(document: dict[str, Any], loader: DocumentLoader | None = None) -> None:
     """Raise as :func:`expand_safe` does unless every term of ``document`` is defined (memoized, nothing copied)."""
     _memoized_expansion(document, loader or default_loader())
+
+
+def issuer_dependent_terms(document: dict[str, Any], loader: DocumentLoader | None = None) -> frozenset[str]:
+    """The terms and types of ``document`` that no context defines: only an ``@vocab`` made them IRIs.
+
+    A context whose ``@vocab`` is ``https://www.w3.org/ns/credentials/issuer-dependent#``
+    (the traceability context's is) maps every term it does not define there
+    (so it is signed, not dropped); what such a term means is the issuer's
+    alone. Raises as :func:`expand_safe` does (memoized).
+    """
+    return issuer_dependent_in(_memoized_expansion(document, loader or default_loader()))
 
 
 def expanded_types(document: dict[str, Any], loader: DocumentLoader | None = None) -> frozenset[str]:
