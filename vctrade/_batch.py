@@ -9,7 +9,6 @@ chunks of reports at a time.
 
 from __future__ import annotations
 
-import gc
 import json
 import os
 import sys
@@ -241,10 +240,6 @@ class Batch(Iterator[dict[str, Any]]):
 
         # fork only from a single-threaded process (a fork copies locks other threads may hold); else spawn.
         method = "fork" if sys.platform.startswith("linux") and threading.active_count() == 1 else "spawn"
-        if method == "fork":
-            # what the parent has made so far is never collected in a worker: its garbage collector would touch
-            # (and so copy) every page it shares with the parent
-            gc.freeze()
         self._pool = ProcessPoolExecutor(max_workers=self._jobs, mp_context=multiprocessing.get_context(method),
                                          initializer=_init_worker, initargs=(options, os.getpid()))
         self._in_flight: deque[Future[tuple[list[dict[str, Any]], int, WorkerMemory | None]]] = deque()

@@ -178,29 +178,18 @@ def _plain_json(value: Any) -> Any:
     The result is ``value`` itself when nothing needed changing.
     """
     kind = type(value)
-    if kind is dict:
-        changed: Any = None
-        for key, item in value.items():
-            if type(key) is not str or (not key.isascii() and max(key, default="") > "\uffff"):
+    if kind is dict or kind is list:
+        changed: Any = None  # a copy, made when the first item changes
+        for slot, item in value.items() if kind is dict else enumerate(value):
+            if kind is dict and (type(slot) is not str or (not slot.isascii() and max(slot, default="") > "\uffff")):
                 raise _NotPlain
             if type(item) in _PLAIN_LEAVES:
                 continue  # most values: nothing to check, no call
             new = _plain_json(item)
             if new is not item:
                 if changed is None:
-                    changed = dict(value)
-                changed[key] = new
-        return value if changed is None else changed
-    if kind is list:
-        changed = None
-        for index, item in enumerate(value):
-            if type(item) in _PLAIN_LEAVES:
-                continue
-            new = _plain_json(item)
-            if new is not item:
-                if changed is None:
-                    changed = list(value)
-                changed[index] = new
+                    changed = dict(value) if kind is dict else list(value)
+                changed[slot] = new
         return value if changed is None else changed
     if kind is float:
         if not math.isfinite(value):

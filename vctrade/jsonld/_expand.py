@@ -60,6 +60,7 @@ _NODE_KEYWORDS = frozenset({"@context", "@id", "@type", "@value", "@language", "
 _SCALARS = frozenset({str, int, float, bool})
 _UNTYPED = (None, "@none", "@id", "@vocab")  # type mappings that give a plain literal (for a non-string, @id/@vocab)
 _MAX_CONTEXT_URLS = 10  # pyld's limit of context URLs resolved at once
+_NO_CONTEXT = object()  # a node without its own @context (None is a null context)
 _MAX_SHAPES = 1024  # node shapes (and type sets) cached per context: bounded like the children
 _MAX_CHILDREN = 64  # processed contexts cached per context: a bound against documents crafted to fill memory
 
@@ -523,19 +524,25 @@ class _Expansion:
 
     def node(self, active: _Context, active_property: str | None, expanded_active: str | None,
              element: dict[str, Any], inside_list: bool, type_scoped: _Context | None) -> Any:
-        """A node object: its context is worked out once per shape (keys, types, context, property) and cached."""
+        """A node object: its context is worked out once per shape (keys, types, context, property) and cached.
+
+        A node with its own ``@context`` is planned each time (the document's
+        context is not kept to key a cache by); its types still are cached.
+        """
+        keys = tuple(element)
         if "@context" in element:
-            return self.node_with_context(active, active_property, expanded_active, element, inside_list,
-                                          type_scoped)
-        shape = (active_property, type_scoped, tuple(element))
-        plan = active._nodes.get(shape)
-        if plan is None:
-            plan = self.plan(active, active_property, shape[2], type_scoped)
-            if len(active._nodes) < _MAX_SHAPES:
-                active._nodes[shape] = plan
-        base, keys, type_keys = plan
+            plan = self.plan(active, active_property, keys, type_scoped, element["@context"])
+        else:
+            shape = (active_property, type_scoped, keys)
+            found = active._nodes.get(shape)
+            if found is None:
+                found = self.plan(active, active_property, keys, type_scoped)
+                if len(active._nodes) < _MAX_SHAPES:
+                    active._nodes[shape] = found
+            plan = found
+        base, ordered, type_keys = plan
         if not type_keys:
-            return self.entries(base, active_property, expanded_active, element, keys, inside_list, None, base)
+            return self.entries(base, active_property, expanded_active, element, ordered, inside_list, None, base)
         types = tuple(tuple(t for t in (element[k] if isinstance(element[k], list) else [element[k]])
                             if isinstance(t, str)) for k in type_keys)
         typed = base._typed.get(types)
@@ -549,17 +556,22 @@ class _Expansion:
                         typed = self._cache.process(typed, scoped, self._budget, propagate=False)
             if len(base._typed) < _MAX_SHAPES:
                 base._typed[types] = typed
-        return self.entries(typed, active_property, expanded_active, element, keys, inside_list, type_keys[0], base)
+        return self.entries(typed, active_property, expanded_active, element, ordered, inside_list, type_keys[0],
+                            base)
 
     def plan(self, active: _Context, active_property: str | None, keys: tuple[str, ...],
-             type_scoped: _Context | None) -> tuple[_Context, list[str], list[str]]:
-        """pyld's context steps for a node without ``@context``: revert a type-scoped context, apply a property's."""
+             type_scoped: _Context | None, local: Any = _NO_CONTEXT) -> tuple[_Context, list[str], list[str]]:
+        """pyld's context steps for a node: revert a type-scoped context, apply a property's, then its own ``local``.
+
+        Returns the context its entries expand in (before type-scoped contexts),
+        its keys in order, and those that expand to ``@type``.
+        """
         mapping = active.mappings.get(active_property) if active_property is not None else None
         property_scoped = mapping.get("@context") if mapping else None
         if type_scoped is None and active.previous is not None:
             type_scoped = active
         must_revert = True
-        if type_scoped is not None and len(keys) <= 2:
+        if type_scoped is not None and len(keys) <= 2 and local is _NO_CONTEXT:
             for key in sorted(keys):
                 expanded = type_scoped.vocab_iri(key)
                 if expanded == "@value":
@@ -573,39 +585,12 @@ class _Expansion:
             active = active.previous
         if property_scoped is not None:
             active = self._cache.process(active, property_scoped, self._budget, override_protected=True)
+        if local is not _NO_CONTEXT:
+            if isinstance(local, dict) and set(local) == {"@context"}:
+                raise Unsupported("keyword redefinition")
+            active = self._cache.process_inline(active, local, self._budget)
         ordered = sorted(keys)
         return active, ordered, [key for key in ordered if active.vocab_iri(key) == "@type"]
-
-    def node_with_context(self, active: _Context, active_property: str | None, expanded_active: str | None,
-                          element: dict[str, Any], inside_list: bool, type_scoped: _Context | None) -> Any:
-        """A node object with its own ``@context`` (not cached: the document's context is not kept)."""
-        mapping = active.mappings.get(active_property) if active_property is not None else None
-        property_scoped = mapping.get("@context") if mapping else None
-        if type_scoped is None and active.previous is not None:
-            type_scoped = active
-        if active.previous is not None:
-            active = active.previous  # an element with @context is never a value or a lone @id: always reverted
-        if property_scoped is not None:
-            active = self._cache.process(active, property_scoped, self._budget, override_protected=True)
-        local = element["@context"]
-        if isinstance(local, dict) and set(local) == {"@context"}:
-            raise Unsupported("keyword redefinition")
-        active = self._cache.process_inline(active, local, self._budget)
-        type_scoped = active
-        type_key: str | None = None
-        keys = sorted(element)
-        for key in keys:
-            if active.vocab_iri(key) != "@type":
-                continue
-            type_key = type_key or key
-            types = element[key] if isinstance(element[key], list) else [element[key]]
-            for type_ in sorted(t for t in types if isinstance(t, str)):
-                type_mapping = type_scoped.mappings.get(type_)
-                scoped = type_mapping.get("@context") if type_mapping else None
-                if scoped is not None and scoped is not False:
-                    active = self._cache.process(active, scoped, self._budget, propagate=False)
-        return self.entries(active, active_property, expanded_active, element, keys, inside_list, type_key,
-                            type_scoped)
 
     def entries(self, active: _Context, active_property: str | None, expanded_active: str | None,
                 element: dict[str, Any], keys: list[str], inside_list: bool, type_key: str | None,

@@ -379,14 +379,49 @@ def expand_safe(document: dict[str, Any], loader: DocumentLoader | None = None) 
     return copied
 
 
-# The expansions of one operation (a verification, a signing): the JSON-LD check, the RDFC transform and the
-# schema check of one document expand it once, and the memo ends with the operation (see expansion_scope).
-# Keys: (loader id, "id", document id) for the very object seen before (the entry keeps the object, so its id
-# cannot be reused while the scope lasts, and nothing changes a document during one operation);
-# (loader id, "json", its JSON text) for an equal copy; (loader id, "pending", None) for documents whose text
-# was not written yet (written when another object comes along), and (loader id, "texts", None) once they were.
-_Memo = dict[tuple[int, str, Any], tuple[Any, list[Any]]]
-_scope: ContextVar[_Memo | None] = ContextVar("vctrade_expansions", default=None)
+class _OperationMemo:
+    """One operation's expansions made with one loader (a verification, a signing; see expansion_scope).
+
+    The JSON-LD check, the RDFC transform and the schema check of one document
+    expand it once. A document is found again as the very object (an entry keeps
+    its object, so the id cannot be reused while the operation lasts, and nothing
+    changes a document during one); an equal copy is found by its JSON text,
+    which is written only once a second object is asked for, so an operation
+    that sees each document once writes none.
+    """
+
+    __slots__ = ("seen", "by_text")
+
+    def __init__(self) -> None:
+        self.seen: dict[int, tuple[Any, list[Any]]] = {}  # id(document) -> (document, its expansion)
+        self.by_text: dict[str, list[Any]] | None = None  # JSON text -> expansion, once two objects were asked for
+
+    def expansion(self, document: dict[str, Any], loader: DocumentLoader) -> list[Any]:
+        seen = self.seen.get(id(document))
+        if seen is not None and seen[0] is document:
+            return seen[1]
+        text: str | None = None
+        if self.seen:  # another object: it may be an equal copy of one seen before
+            if self.by_text is None:
+                self.by_text = {}
+                for earlier, earlier_expansion in self.seen.values():
+                    earlier_text = _json_text(earlier)
+                    if earlier_text is not None:
+                        self.by_text.setdefault(earlier_text, earlier_expansion)
+            text = _json_text(document)
+            found = self.by_text.get(text) if text is not None else None
+            if found is not None:
+                self.seen[id(document)] = (document, found)
+                return found
+        expanded = _expand_checked(document, loader)
+        self.seen[id(document)] = (document, expanded)
+        if text is not None and self.by_text is not None:
+            self.by_text[text] = expanded
+        return expanded
+
+
+# The current operation's memos, by loader (the loader outlives the operation, so its id stays its own).
+_scope: ContextVar[dict[int, _OperationMemo] | None] = ContextVar("vctrade_expansions", default=None)
 
 
 @contextmanager
@@ -419,45 +454,21 @@ def _memoized_expansion(document: dict[str, Any], loader: DocumentLoader) -> lis
     The loader's limits bound each expansion; a memo hit costs no work, so it needs no check.
     """
     scope = _scope.get()
-    if scope is None:
-        memo_key = _json_text(document)
-        if memo_key is not None:
-            with loader._lock:
-                cached = loader.expansions.get(memo_key)
-            if cached is not None:
-                return cached
-        expanded = _expand_checked(document, loader)
-        if memo_key is not None:
-            with loader._lock:
-                loader.expansions[memo_key] = expanded
-        return expanded
-    here = id(loader)
-    seen = scope.get((here, "id", id(document)))
-    if seen is not None and seen[0] is document:
-        return seen[1]  # the very object seen before in this operation
-    # Another object: it may be an equal copy of one seen before. Only now are JSON texts written (those of the
-    # documents seen so far, and this one's), so an operation that sees each document once writes none.
-    pending = scope.pop((here, "pending", None), None)
-    text_key: str | None = None
-    if pending is not None:
-        for earlier, earlier_expansion in pending[1]:
-            earlier_text = _json_text(earlier)
-            if earlier_text is not None:
-                scope[(here, "json", earlier_text)] = (None, earlier_expansion)
-    if pending is not None or (here, "texts", None) in scope:
-        scope[(here, "texts", None)] = (None, [])  # from now on every document's text is written at once
-        text_key = _json_text(document)
-        found = scope.get((here, "json", text_key)) if text_key is not None else None
-        if found is not None:
-            scope[(here, "id", id(document))] = (document, found[1])
-            return found[1]
+    if scope is not None:
+        memo = scope.get(id(loader))
+        if memo is None:
+            memo = scope[id(loader)] = _OperationMemo()
+        return memo.expansion(document, loader)
+    memo_key = _json_text(document)
+    if memo_key is not None:
+        with loader._lock:
+            cached = loader.expansions.get(memo_key)
+        if cached is not None:
+            return cached
     expanded = _expand_checked(document, loader)
-    scope[(here, "id", id(document))] = (document, expanded)
-    if text_key is not None:
-        scope[(here, "json", text_key)] = (None, expanded)
-    else:
-        waiting = scope.setdefault((here, "pending", None), (None, []))
-        waiting[1].append((document, expanded))
+    if memo_key is not None:
+        with loader._lock:
+            loader.expansions[memo_key] = expanded
     return expanded
 
 
