@@ -262,12 +262,12 @@ class Batch(Iterator[dict[str, Any]]):
         while self._in_flight:
             try:
                 reports, pid, memory = self._in_flight.popleft().result()
+                self._fill()  # a pool broken since that result refuses new work here, not at .result()
             except BrokenProcessPool:
                 self.close()
                 raise OperationalError(f"a worker process stopped unexpectedly, after {done} of {len(self._names)} "
                                        "files") from None
             self.workers[pid] = memory
-            self._fill()
             done += len(reports)
             yield from reports
         self.close()
