@@ -88,21 +88,10 @@ def _fields(data: dict[str, Any], indent: str) -> list[str]:
 
 
 def _summary(document: dict[str, Any]) -> str | None:
-    types = _as_list(document.get("type"))
-    found = document.get("credentialSubject")
-    subject: dict[str, Any] = found if isinstance(found, dict) else {}
-    if "CertificateOfOrigin" in types or "USMCACertificationOfOrigin" in types:
-        certifier = subject.get("certifier", {})
-        who = certifier.get("name", "?") if isinstance(certifier, dict) else "?"
-        goods = len(_as_list(subject.get("goods")))
-        scope = f"invoice {subject['invoiceNumber']}" if subject.get("invoiceNumber") else "blanket period"
-        return (f"{subject.get('agreement', '?')} certificate of origin: {goods} good(s), {scope}; "
-                f"certified by the {subject.get('certifierRole', '?')} ({who})")
-    if "AEOCertificate" in types or "CTPATCertificate" in types:
-        level = subject.get("tier") or subject.get("aeoType") or ""
-        return (f"{subject.get('aeoProgramme', 'AEO')} {level} certification of "
-                f"{subject.get('legalName', subject.get('id', '?'))} ({subject.get('tradeRole', '?')})").replace("  ", " ")
-    return None
+    from vctrade.trade import trade_type_of  # the trade plug-in words its own documents
+
+    trade_type = trade_type_of(document)
+    return trade_type.summary(document) if trade_type is not None else None
 
 
 def _issuer(document: dict[str, Any]) -> str:

@@ -11,12 +11,14 @@ from __future__ import annotations
 from vctrade.trade import _types  # noqa: F401  (registers the bundled trade types)
 from vctrade.trade._build import finish_credential, load_request, typed, with_address
 from vctrade.trade._registry import (
+    SHIPMENT_CONTEXT,
     TRADE_CONTEXT,
     TRADE_VOCAB,
     Builder,
     TradeType,
     get_trade_type,
     register_trade_type,
+    trade_type_of,
     trade_types,
 )
 from vctrade.trade._rules import (
@@ -42,6 +44,7 @@ __all__ = [
     "register_trade_type",
     "trade_types",
     "get_trade_type",
+    "trade_type_of",
     "load_request",
     "finish_credential",
     "typed",
@@ -49,6 +52,7 @@ __all__ = [
     "period_problems",
     "TRADE_CONTEXT",
     "TRADE_VOCAB",
+    "SHIPMENT_CONTEXT",
     "AEO",
     "AEO_SCHEMA",
     "ORIGIN",

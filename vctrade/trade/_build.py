@@ -76,7 +76,7 @@ def finish_credential(
     subject: dict[str, Any],
     issuer: str,
     schema_id: str,
-    context: str,
+    context: str | list[str],
     name: str,
     credential_status: dict[str, Any] | list[dict[str, Any]] | None,
     allowed_top_level: set[str],
@@ -91,7 +91,7 @@ def finish_credential(
     if request.get("issuerName"):
         issuer_value = {"id": issuer, "name": str(request["issuerName"])}
     credential: dict[str, Any] = {
-        "@context": [VC_V2_CONTEXT, context],
+        "@context": [VC_V2_CONTEXT, *([context] if isinstance(context, str) else context)],
         "id": request.get("id") or f"urn:uuid:{uuid.uuid4()}",
         "type": ["VerifiableCredential", *types],
         "name": name,

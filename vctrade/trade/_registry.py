@@ -18,10 +18,14 @@ from vctrade.jsonld._jsonld import register_context
 from vctrade.trade._schema import JsonSchema
 from vctrade.verification._schemas import register_schema
 
-__all__ = ["TradeType", "Builder", "register_trade_type", "trade_types", "get_trade_type", "TRADE_CONTEXT", "TRADE_VOCAB"]
+__all__ = ["TradeType", "Builder", "register_trade_type", "trade_types", "get_trade_type", "trade_type_of", "TRADE_CONTEXT", "TRADE_VOCAB",
+           "SHIPMENT_CONTEXT"]
 
 TRADE_CONTEXT = "https://vctrade.dev/contexts/trade/v1"
 TRADE_VOCAB = "https://vctrade.dev/ns/trade#"
+# The shipment's documents (invoice, mill test report, bill of lading …) use [VC 2.0, TRADE_CONTEXT, SHIPMENT_CONTEXT]:
+# only terms the trade context lacks, so the two combine (both protected).
+SHIPMENT_CONTEXT = "https://vctrade.dev/contexts/shipment/v1"
 
 # (request, issuer DID, credentialStatus or None) -> the unsigned credential
 Builder = Callable[[dict[str, Any], str, "dict[str, Any] | list[dict[str, Any]] | None"], dict[str, Any]]
@@ -31,9 +35,18 @@ def _no_rules(_credential: dict[str, Any]) -> list[str]:
     return []
 
 
+def _no_summary(_credential: dict[str, Any]) -> str | None:
+    return None
+
+
 @dataclass(frozen=True)
 class TradeType:
-    """A kind of trade document vctrade can issue and judge."""
+    """A kind of trade document vctrade can issue and judge.
+
+    ``type_iri`` is the credential type its schema and rules judge; its compact name (the IRI's fragment) and
+    ``aliases`` (other compact types that mean the same document, e.g. the traceability vocabulary's) are how a
+    bundle's documents are recognised. ``summary`` is the one line ``vctrade show`` prints first.
+    """
 
     name: str
     title: str
@@ -43,6 +56,19 @@ class TradeType:
     rules: Callable[[dict[str, Any]], list[str]] = _no_rules
     request_fields: tuple[str, ...] = ()
     contexts: Mapping[str, dict[str, Any]] = field(default_factory=dict)
+    aliases: tuple[str, ...] = ()
+    summary: Callable[[dict[str, Any]], str | None] = _no_summary
+
+    @property
+    def type_names(self) -> tuple[str, ...]:
+        """The compact credential types that make a document one of this type."""
+        return (self.type_iri.rsplit("#", 1)[-1].rsplit("/", 1)[-1], *self.aliases)
+
+    def describes(self, credential: dict[str, Any]) -> bool:
+        """Whether ``credential`` carries one of this type's compact types."""
+        types = credential.get("type")
+        found = types if isinstance(types, list) else [types]
+        return any(name in found for name in self.type_names)
 
     def problems(self, credential: dict[str, Any]) -> list[str]:
         """Every schema violation and rule the credential breaks (empty when it conforms)."""
@@ -74,6 +100,14 @@ def trade_types() -> dict[str, TradeType]:
     """Every registered trade type, by name."""
     load_plugins()
     return dict(_types)
+
+
+def trade_type_of(credential: dict[str, Any]) -> TradeType | None:
+    """The registered trade type ``credential`` is a document of (None if none)."""
+    for trade_type in trade_types().values():
+        if trade_type.describes(credential):
+            return trade_type
+    return None
 
 
 def get_trade_type(name: str) -> TradeType:

@@ -3,7 +3,8 @@
 The format is detected once; the securing mechanism it names opens and
 verifies the document; the claims checks judge what it carries; a
 presentation's credentials go through the same pipeline; a trust policy, if
-given, judges the verified credentials last. Every problem is a failed check;
+given, judges the verified credentials last; before it, a workflow the presentation (or the policy) names checks
+the credentials against each other (see ``_workflow``). Every problem is a failed check;
 anything that could not be decided (a DID that does not resolve, an unknown
 context) is an ``error`` check.
 """
@@ -32,6 +33,7 @@ from vctrade.verification._pipeline import (
     verify_opened_credential,
 )
 from vctrade.verification._presentation import Pairs, verify_presentation
+from vctrade.verification._workflow import names_workflow, workflow_results
 
 __all__ = ["verify"]
 
@@ -100,7 +102,7 @@ def _verify(
     else:
         result = verify_opened_credential(opened, context, Request("assertionMethod", challenge, domain))
         pairs = [(opened.document, result)] if isinstance(opened.document, dict) else []
-    if policy is None and not with_credentials:
+    if policy is None and not with_credentials and not names_workflow(presentation):
         return result
     return _with_policy(result, pairs, presentation, context, policy, with_credentials)
 
@@ -113,7 +115,7 @@ def _with_policy(
     policy: TrustPolicy | None,
     with_credentials: Sequence[dict[str, Any]],
 ) -> VerificationResult:
-    """Nest the results of the credentials given beside, and the policy's verdict."""
+    """Nest the results of the credentials given beside, the workflow's cross-document checks, and the policy's."""
     beside: Pairs = []
     nested = result.nested
     for entry in with_credentials:
@@ -121,6 +123,8 @@ def _with_policy(
         nested += (outcome,)
         if credential is not None:
             beside.append((credential, outcome))
+    subject = PolicyInput(tuple(pairs + beside), presentation)
+    nested += workflow_results(subject, policy)
     if policy is not None:
-        nested += (policy.evaluate(PolicyInput(tuple(pairs + beside), presentation)),)
+        nested += (policy.evaluate(subject),)
     return replace(result, nested=nested)

@@ -59,6 +59,14 @@ def _build(
     )
 
 
+def _summary(credential: dict[str, Any]) -> str:
+    found = credential.get("credentialSubject")
+    subject: dict[str, Any] = found if isinstance(found, dict) else {}
+    level = subject.get("tier") or subject.get("aeoType") or ""
+    return (f"{subject.get('aeoProgramme', 'AEO')} {level} certification of "
+            f"{subject.get('legalName', subject.get('id', '?'))} ({subject.get('tradeRole', '?')})").replace("  ", " ")
+
+
 AEO = register_trade_type(TradeType(
     name="aeo",
     title="AEO / C-TPAT certification, issued by a customs authority to a trader",
@@ -67,6 +75,8 @@ AEO = register_trade_type(TradeType(
     builder=_build,
     rules=period_problems,
     request_fields=_FIELDS,
+    aliases=("CTPATCertificate",),
+    summary=_summary,
 ))
 
 

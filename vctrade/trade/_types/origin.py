@@ -93,6 +93,18 @@ def _origin_rules(credential: dict[str, Any]) -> list[str]:
     return []
 
 
+def _summary(credential: dict[str, Any]) -> str:
+    found = credential.get("credentialSubject")
+    subject: dict[str, Any] = found if isinstance(found, dict) else {}
+    certifier = subject.get("certifier", {})
+    who = certifier.get("name", "?") if isinstance(certifier, dict) else "?"
+    goods = subject.get("goods")
+    count = len(goods) if isinstance(goods, list) else 0
+    scope = f"invoice {subject['invoiceNumber']}" if subject.get("invoiceNumber") else "blanket period"
+    return (f"{subject.get('agreement', '?')} certificate of origin: {count} good(s), {scope}; "
+            f"certified by the {subject.get('certifierRole', '?')} ({who})")
+
+
 ORIGIN = register_trade_type(TradeType(
     name="origin",
     title="certificate of origin (USMCA, CAFTA-DR, non-preferential …), signed by its certifier",
@@ -101,6 +113,8 @@ ORIGIN = register_trade_type(TradeType(
     builder=_build,
     rules=_origin_rules,
     request_fields=_FIELDS,
+    aliases=("USMCACertificationOfOrigin",),
+    summary=_summary,
 ))
 
 
