@@ -18,7 +18,11 @@ from vctrade.errors import InvalidDocument
 from vctrade.jsonld._jsonld import DocumentLoader
 from vctrade.model._credentials import VC_V1_CONTEXT, VC_V2_CONTEXT, data_model_version
 
-__all__ = ["present", "present_jwt"]
+__all__ = ["present", "present_jwt", "TRACEABILITY_CONTEXT"]
+
+# The traceability vocabulary defines TraceablePresentation and its `workflow` (definition and instance ids),
+# as the traceability interop profile's presentations carry them.
+TRACEABILITY_CONTEXT = "https://w3id.org/traceability/v1"
 
 
 def present(
@@ -32,11 +36,17 @@ def present(
     suite: str | Cryptosuite | None = None,
     created: datetime | None = None,
     loader: DocumentLoader | None = None,
+    workflow: str | None = None,
+    workflow_instance: str | None = None,
 ) -> dict[str, Any]:
     """A signed presentation of ``credentials`` by the holder of ``holder_key``.
 
     ``holder`` defaults to the key's DID (or the DID of ``verification_method``).
     The presentation uses the VC 2.0 context unless a credential is VC 1.1.
+    With ``workflow`` (a workflow definition's id, e.g. a shipment's) it is a
+    ``TraceablePresentation`` whose ``workflow`` names that definition and this
+    instance (``workflow_instance``, default a fresh ``urn:uuid``), so the
+    verifier checks the documents against each other.
     """
     if not credentials:
         raise InvalidDocument("a presentation needs at least one credential")
@@ -45,13 +55,20 @@ def present(
             raise InvalidDocument("every presented credential must be a signed credential (a JSON object with a proof)")
     method = verification_method or holder_key.did_key_verification_method
     legacy = any(data_model_version(c) == "1.1" for c in credentials)
-    presentation = {
+    presentation: dict[str, Any] = {
         "@context": [VC_V1_CONTEXT if legacy else VC_V2_CONTEXT],
         "id": f"urn:uuid:{uuid.uuid4()}",
         "type": ["VerifiablePresentation"],
         "holder": holder or method.split("#", 1)[0],
-        "verifiableCredential": list(credentials),
     }
+    if workflow is not None:
+        presentation["@context"].append(TRACEABILITY_CONTEXT)
+        presentation["type"].append("TraceablePresentation")
+        presentation["workflow"] = {"definition": [workflow],
+                                    "instance": [workflow_instance or f"urn:uuid:{uuid.uuid4()}"]}
+    elif workflow_instance is not None:
+        raise InvalidDocument("a workflow instance needs its workflow")
+    presentation["verifiableCredential"] = list(credentials)
     return sign(
         presentation,
         holder_key,
