@@ -25,8 +25,11 @@ def _yaml_load(text: str, path: Path) -> Any:
     }
     try:
         return yaml.load(text, Loader=StringDatesLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        raise InvalidDocument(f"{path} is not valid YAML: {exc}") from None
+    except yaml.YAMLError as exc:  # one line: the problem and where, not PyYAML's multi-line excerpt
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise InvalidDocument(f"{path} is not valid YAML: {problem}{where}") from None
 
 
 def load_request(path: str | Path) -> dict[str, Any]:
