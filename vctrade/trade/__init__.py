@@ -2,14 +2,26 @@
 
 Importing this package registers each bundled trade type (a module in
 ``vctrade/trade/_types/``: builder, JSON Schema, rules, type IRI) and the
-policy sections ``[[programme]]`` and ``[provenance]``. Register another type
-with :func:`register_trade_type`; nothing else needs to change.
+policy sections ``[[programme]]``, ``[provenance]`` and ``[workflow]``, and the steel-import workflow (its
+cross-document rules run inside verification, see ``_crossdoc``). Register another type with
+:func:`register_trade_type`, another workflow with :func:`register_workflow`; nothing else needs to change.
 """
 
 from __future__ import annotations
 
 from vctrade.trade import _types  # noqa: F401  (registers the bundled trade types)
 from vctrade.trade._build import finish_credential, load_request, typed, with_address
+from vctrade.trade._crossdoc import (
+    STEEL_IMPORT,
+    Document,
+    Shipment,
+    ShipmentRule,
+    WorkflowPolicy,
+    WorkflowSettings,
+    compare_parties,
+    run_rules,
+    workflow_hook,
+)
 from vctrade.trade._registry import (
     SHIPMENT_CONTEXT,
     TRADE_CONTEXT,
@@ -35,6 +47,14 @@ from vctrade.trade._types.origin import (
     ORIGIN_SCHEMA,
     USMCA_CERTIFICATION_STATEMENT,
     build_origin_credential,
+)
+from vctrade.trade._workflows import (
+    CrossDocumentRule,
+    Workflow,
+    get_workflow,
+    register_workflow,
+    workflow_for_definition,
+    workflows,
 )
 
 __all__ = [
@@ -65,4 +85,19 @@ __all__ = [
     "OriginProvenance",
     "AEO_TYPES",
     "ORIGIN_TYPES",
+    "Workflow",
+    "CrossDocumentRule",
+    "register_workflow",
+    "workflows",
+    "get_workflow",
+    "workflow_for_definition",
+    "STEEL_IMPORT",
+    "Document",
+    "Shipment",
+    "ShipmentRule",
+    "WorkflowSettings",
+    "WorkflowPolicy",
+    "compare_parties",
+    "run_rules",
+    "workflow_hook",
 ]
