@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from vctrade._keys import Key
 from vctrade._localhttps import LocalSite
 from vctrade._presentation import present
 from vctrade._result import VerificationResult
+from vctrade.di._engine import MethodResolver
 from vctrade.di import sign
 from vctrade.did import (
     create_did_web_document,
@@ -204,6 +206,140 @@ def _import_flow(folder: Path, now: datetime, host: LocalSite | None) -> list[De
     steps.append(DemoStep("CBP revokes the C-TPAT; the same presentation is verified again", False, result.verified,
                           "; ".join(provenance) or _outcome(result), str(site / "status" / "ctpat-1")))
     registry.close()
+    parties = {"cbp": (cbp, cbp_did, method), "exporter": (exporter, exporter.did, exporter.did_key_verification_method),
+               "importer": (importer, importer.did, importer.did_key_verification_method)}
+    return steps + _steel_shipment(folder, now, host, parties, resolver)
+
+
+# The fixtures' parties (fixtures/keys) -> the demo's roles; the demo signs with keys of its own and puts their DIDs
+# where the fixtures name these.
+_FIXTURE_DIDS = {
+    "exporter": "did:key:z6MksBSpNrwYTsZzuTk7q4meJWBZu7xnGjkSDFPFuwXViBxx",
+    "importer": "did:key:zDnaemuKhCXrUaUBPmyiqmCTw8MC1QJFyqhQYTHVBSvbQG2aH",
+    "mill": "did:key:z6MkuTFGeN1rWhb59pcBPRtRdPkqE3jh7pwDpsAHTtAkKbNH",
+    "carrier": "did:key:z6MkhghMibRvQ9j2yagTkQ6NZvCma6RBwer9qU4cPsf3CZoU",
+    "commerce": "did:key:z6MkiPEGggceQqH3gZnRS7dJeikZq5PHFsqtqhMT3F7qpzWn",
+    "broker": "did:key:zDnaecYfEspFFm5iiLXt3HV3aiBaQ1UcwLsn5Ke9MJbeFzMXu",
+}
+# The day the fixtures' shipment is "today" (it sailed on 2026-11-06): the demo moves every date by its distance to
+# now, so the licences and certificates it issues are valid whenever it runs.
+_FIXTURE_TODAY = date(2026, 11, 28)
+_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(.*)$")
+
+
+def _moved(value: Any, days: timedelta) -> Any:
+    """``value`` with every date (and date-time) string moved by ``days``."""
+    if isinstance(value, dict):
+        return {key: _moved(item, days) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_moved(item, days) for item in value]
+    if isinstance(value, str) and (match := _DATE.match(value)):
+        try:
+            return (date.fromisoformat(match.group(1)) + days).isoformat() + match.group(2)
+        except ValueError:
+            return value
+    return value
+
+
+def _rebound(request: dict[str, Any], dids: dict[str, str]) -> dict[str, Any]:
+    """``request`` with the fixture parties' DIDs replaced by the demo's."""
+    text = json.dumps(request)
+    for role, fixture_did in _FIXTURE_DIDS.items():
+        text = text.replace(fixture_did, dids[role])
+    rebound: dict[str, Any] = json.loads(text)
+    return rebound
+
+
+def _steel_shipment(folder: Path, now: datetime, host: LocalSite | None,
+                    parties: dict[str, tuple[Key, str, str]], resolver: MethodResolver) -> list[DemoStep]:
+    """The whole steel shipment: six parties issue its documents, the importer bundles them, CBP checks them together.
+
+    Mexico's customs (ANAM; a did:web on the demo's site, beside CBP's) vouches for the export, the mill certifies
+    the heats, the exporter invoices, the carrier ships, Commerce licenses the steel, the broker files the entry.
+    Then the exporter changes an invoice quantity and signs again: every signature is valid, the shipment is not.
+    """
+    signers = dict(parties)
+    for role in ("mill", "carrier", "commerce", "broker", "anam"):
+        key = Key.generate("P-256" if role == "broker" else "Ed25519")
+        signers[role] = (key, key.did, key.did_key_verification_method)
+    if host is not None:  # ANAM on a did:web of the demo's site, as CBP
+        anam_did = did_web(f"127.0.0.1:{host.port}", "anam")
+        anam_document = create_did_web_document(anam_did, [signers["anam"][0].public()])
+        write_did_document(folder / "site", anam_document)
+        signers["anam"] = (signers["anam"][0], anam_did, anam_document["assertionMethod"][0])
+    dids = {role: did for role, (_, did, _) in signers.items()}
+    days = timedelta(days=(now.date() - _FIXTURE_TODAY).days)
+    shipment = folder / "steel-shipment"
+    shipment.mkdir(exist_ok=True)
+
+    def issued(kind: str, fixture: str, trade_type: str, role: str) -> dict[str, Any]:
+        key, _, method = signers[role]
+        request = _rebound(_moved(example_request(kind, fixture), days), dids)
+        document = issue(request, key, trade_type=trade_type, verification_method=method, created=now).secured
+        assert isinstance(document, dict)
+        _write(shipment / f"{fixture}.json", document)
+        return document
+
+    documents = [
+        issued("aeo", "acme-ctpat", "aeo", "cbp"),
+        issued("shipment", "invoice", "invoice", "exporter"),
+        issued("shipment", "mill-test-report", "mill-test-report", "mill"),
+        issued("shipment", "certificate-of-origin", "origin", "exporter"),
+        issued("shipment", "bill-of-lading", "bill-of-lading", "carrier"),
+        issued("shipment", "sima-licence", "sima-licence", "commerce"),
+        issued("shipment", "sima-licence-a36", "sima-licence", "commerce"),
+        issued("shipment", "export-declaration", "export-declaration", "anam"),
+        issued("shipment", "entry-summary", "entry-summary", "broker"),
+    ]
+    policy = TrustPolicy.from_dict({
+        "name": "demo CBP steel-import policy",
+        "issuer": [{"types": ["CTPATCertificate"], "dids": [dids["cbp"]]},
+                   {"types": ["MillTestReport"], "dids": [dids["mill"]]},
+                   {"types": ["SIMALicence"], "dids": [dids["commerce"]]},
+                   {"types": ["ExportDeclarationCredential"], "dids": [dids["anam"]]},
+                   {"types": ["EntrySummary"], "dids": [dids["broker"]]},
+                   {"types": ["BillOfLading"], "dids": [dids["carrier"]]}],
+        "programme": [{"name": "C-TPAT", "authority": dids["cbp"], "country": "US", "basis": "home programme"},
+                      {"name": "MX-OEA", "authority": dids["anam"], "country": "MX", "basis": "U.S.–Mexico MRA (2014)"}],
+        "workflow": {"name": "steel-import", "required": ["aeo", "invoice", "mill-test-report", "origin", "bill-of-lading",
+                                                          "sima-licence", "export-declaration", "entry-summary"],
+                     "weight_tolerance": 2.0, "quantity_tolerance": 0.5, "value_tolerance": 1.0},
+    }, source="demo")
+    from vctrade.trade import get_workflow
+
+    definition = get_workflow("steel-import").definition
+    importer_key, importer_did, importer_method = signers["importer"]
+
+    def bundle_and_verify(docs: list[dict[str, Any]], name: str) -> tuple[VerificationResult, Path]:
+        bundle = present(docs, importer_key, challenge="steel-42", domain="cbp.example", created=now,
+                         workflow=definition, workflow_instance="urn:uuid:3d6c1f52-8a0e-4c7b-b1f4-2e9a7d5c0b18")
+        path = folder / name
+        _write(path, bundle)
+        return verify(bundle, now=now, challenge="steel-42", domain="cbp.example", policy=policy,
+                      resolver=resolver), path
+
+    issuers = "ANAM" + (" (did:web)" if host is not None else "") + ", the mill, the exporter, the carrier, Commerce, the broker"
+    result, path = bundle_and_verify(documents, "steel-shipment.json")
+    workflow = [c for r in result.nested if r.document_type == "workflow" for c in r.checks]
+    steps = [DemoStep(f"the steel shipment: {len(documents)} documents by {issuers}; the importer bundles them, "
+                      "CBP verifies them together", True, result.verified,
+                      _outcome(result) or f"every document verified; {len(workflow)} cross-document checks agree",
+                      str(path))]
+
+    # The exporter ships more than it declared: line 1 of the invoice 480 t -> 520 t, signed again (a valid signature).
+    key, _, method = signers["exporter"]
+    request = _rebound(_moved(example_request("shipment", "invoice"), days), dids)
+    invoice = request["invoice"]
+    invoice["lines"][0]["quantity"] = 520
+    invoice["totalValue"] = round(sum(line["quantity"] * line["unitPrice"] for line in invoice["lines"]), 2)
+    changed = issue(request, key, trade_type="invoice", verification_method=method, created=now).secured
+    assert isinstance(changed, dict)
+    _write(shipment / "invoice-changed.json", changed)
+    result, path = bundle_and_verify([changed if d is documents[1] else d for d in documents], "steel-shipment-changed.json")
+    caught = [f"{c.name}: {c.message}" for r in result.nested if r.document_type == "workflow"
+              for c in r.checks if c.status != "passed"]
+    steps.append(DemoStep("the exporter changes invoice line 1 to 520 t and signs it again; CBP verifies the bundle",
+                          False, result.verified, "; ".join(caught) or _outcome(result), str(path)))
     return steps
 
 

@@ -14,6 +14,7 @@ __all__ = ["render", "unwrap"]
 _SKIP_SUBJECT = {"type"}
 _GOODS_COLUMNS = (
     ("hsCode", "HS code"),
+    ("heatNumber", "Heat"),
     ("description", "Description"),
     ("countryOfOrigin", "Origin"),
     ("originCriterion", "Crit."),
@@ -31,6 +32,10 @@ def _as_list(value: Any) -> list[Any]:
 def _scalar(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(_scalar(item) for item in value)
+    if isinstance(value, dict):  # e.g. a chemical composition: C 0.18, Mn 0.85
+        return ", ".join(f"{key} {_scalar(item)}" for key, item in value.items())
     return str(value)
 
 
@@ -50,12 +55,17 @@ def _party(value: Any) -> str:
     return f"{name} ({'; '.join(details)})" if details else str(name)
 
 
+def _is_party(value: Any) -> bool:
+    return isinstance(value, dict) and ("legalName" in value or "name" in value)
+
+
 def _table(rows: list[dict[str, Any]], indent: str) -> list[str]:
     columns = [(key, title) for key, title in _GOODS_COLUMNS if any(key in row for row in rows)]
-    extra = sorted({k for row in rows for k in row} - {k for k, _ in _GOODS_COLUMNS} - {"type"})
+    extra = sorted({k for row in rows for k in row} - {k for k, _ in _GOODS_COLUMNS} - {"type", "lineNumber"})
     columns += [(key, key) for key in extra]
     header = ["#"] + [title for _, title in columns]
-    body = [[str(i + 1)] + [_scalar(row.get(key, "")) if not isinstance(row.get(key), dict) else _party(row[key]) for key, _ in columns] for i, row in enumerate(rows)]
+    body = [[str(i + 1)] + [_party(row[key]) if _is_party(row.get(key)) else _scalar(row.get(key, "")) for key, _ in columns]
+            for i, row in enumerate(rows)]
     widths = [min(48, max(len(line[c]) for line in [header, *body])) for c in range(len(header))]
 
     def fmt(line: list[str]) -> str:
@@ -70,7 +80,7 @@ def _fields(data: dict[str, Any], indent: str) -> list[str]:
     width = max((len(k) for k in keys), default=0)
     for key in keys:
         value = data[key]
-        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value) and key == "goods":
+        if isinstance(value, list) and value and all(isinstance(v, dict) and not _is_party(v) for v in value):
             lines.append(f"{indent}{key} ({len(value)} lines):")
             lines.extend(_table(value, indent + "  "))
         elif isinstance(value, dict) and "addressCountry" in value:
@@ -115,8 +125,58 @@ def _proofs(document: dict[str, Any], indent: str) -> list[str]:
     return lines or [f"{indent}none (unsigned)"]
 
 
-def render(document: dict[str, Any], indent: str = "") -> str:
-    """The document as readable text (not a verification)."""
+_PARTY_ROLES = ("seller", "buyer", "exporterDetails", "producerDetails", "importerDetails", "shipper", "consignee",
+                "notifyParty", "carrier", "mill", "exporter", "importer", "manufacturer", "importerOfRecord")
+
+
+def _shipment(presentation: dict[str, Any]) -> list[str]:
+    """A workflow presentation at a glance: its documents, the parties and their roles, the invoiced goods."""
+    from vctrade.trade import trade_type_of
+
+    workflow = presentation.get("workflow")
+    workflow = workflow if isinstance(workflow, dict) else {}
+    lines = [f"Shipment  workflow {_scalar(workflow.get('definition', '?'))}, instance {_scalar(workflow.get('instance', '?'))}"]
+    documents = [d for d in _as_list(presentation.get("verifiableCredential")) if isinstance(d, dict)]
+    kinds = [(found.name if (found := trade_type_of(d)) else "other") for d in documents]
+    width = max((len(kind) for kind in kinds), default=0)
+    lines.append(f"  Documents ({len(documents)})")
+    parties: dict[str, tuple[str, list[str]]] = {}  # key -> (how the party is shown, its roles)
+    goods: list[tuple[str, list[dict[str, Any]]]] = []
+    for document, kind in zip(documents, kinds):
+        summary = _summary(document) or ", ".join(map(str, _as_list(document.get("type"))))
+        lines.append(f"    {kind:<{width}}  {summary} — by {_issuer(document)}")
+        subject = document.get("credentialSubject")
+        if not isinstance(subject, dict):
+            continue
+        for role in _PARTY_ROLES:
+            for party in _as_list(subject.get(role)):
+                if isinstance(party, dict):
+                    key = str(party.get("id") or party.get("legalName") or party.get("name"))
+                    shown, roles = parties.setdefault(key, (_party_line(party), []))
+                    roles.append(f"{role.removesuffix('Details')} ({kind})")
+        if kind == "invoice" and isinstance(subject.get("lines"), list):
+            goods.append((f"invoice {subject.get('invoiceNumber', '?')}", [r for r in subject["lines"] if isinstance(r, dict)]))
+    if parties:
+        lines.append("  Parties")
+        for shown, roles in parties.values():
+            lines.append(f"    {shown}: {', '.join(dict.fromkeys(roles))}")
+    for title, rows in goods:
+        lines.append(f"  Goods ({title}, {len(rows)} line(s))")
+        lines.extend(_table(rows, "    "))
+    return lines
+
+
+def _party_line(party: dict[str, Any]) -> str:
+    name = party.get("legalName") or party.get("name") or "?"
+    return f"{name} ({party['id']})" if party.get("id") else str(name)
+
+
+def render(document: dict[str, Any], indent: str = "", *, full: bool = False) -> str:
+    """The document as readable text (not a verification).
+
+    A presentation of a workflow (a shipment's documents) is shown at a glance — documents, parties, goods —
+    unless ``full`` asks for every document in full.
+    """
     types = [t for t in _as_list(document.get("type")) if t not in ("VerifiableCredential", "VerifiablePresentation")]
     is_presentation = "VerifiablePresentation" in _as_list(document.get("type"))
     lines = [f"{indent}{'Presentation' if is_presentation else 'Credential'} {document.get('id', '(no id)')}"]
@@ -146,14 +206,18 @@ def render(document: dict[str, Any], indent: str = "") -> str:
         if isinstance(subject, dict):
             lines.append(f"{indent}Subject {subject.get('id', '')}".rstrip())
             lines.extend(_fields(subject, indent + "  "))
-    for credential in _as_list(document.get("verifiableCredential")):
+    glance = is_presentation and "workflow" in document and not full
+    if glance:
+        lines.extend(indent + line for line in _shipment(document))
+    for credential in [] if glance else _as_list(document.get("verifiableCredential")):
         if isinstance(credential, dict):
             lines.append("")
             lines.append(render(credential, indent + "  "))
     lines.append(f"{indent}Proof")
     lines.extend(_proofs(document, indent + "  "))
     if not indent:
-        lines.append("(shown, not verified: run `vctrade verify` to check it)")
+        lines.append("(shown, not verified: run `vctrade verify` to check it"
+                     + ("; `vctrade show --full` shows every document)" if glance else ")"))
     return "\n".join(lines)
 
 

@@ -455,8 +455,15 @@ def _print_report(result: "VerificationResult", indent: str = "") -> None:
     for check in result.checks:
         typer.echo(f"{indent}{_MARKS[check.status]}  {check.name:<{width}}  {check.message}")
     for index, nested in enumerate(result.nested):
-        label = f"policy: {nested.id}" if nested.document_type == "policy" else f"credential {index} ({nested.id or 'no id'})"
-        typer.echo(f"{indent}  {label}:")
+        if nested.document_type in ("policy", "workflow"):
+            typer.echo(f"{indent}  {nested.document_type}: {nested.id}:")
+            _print_report(nested, indent + "    ")
+            continue
+        label = f"{indent}  {nested.document_type} {index} ({nested.id or 'no id'})"
+        if nested.verified:  # one line; a document that is not verified shows every check
+            typer.echo(f"{label}: verified ({len(nested.all_checks())} checks passed)")
+            continue
+        typer.echo(f"{label}: {'undecided' if nested.undecided else 'NOT VERIFIED'}:")
         _print_report(nested, indent + "    ")
 
 
@@ -650,14 +657,55 @@ def present_command(
     _write_output(json.dumps(presentation, indent=2, ensure_ascii=False), output)
 
 
+@app.command("bundle")
+def bundle_command(
+    paths: Annotated[list[Path], typer.Argument(help="The shipment's signed documents (JSON credentials).")],
+    key_path: Annotated[Path, typer.Option("--key", "-k", help="The holder's key (the importer's).")],
+    workflow: Annotated[str, typer.Option("--workflow", help="The workflow the documents belong to (e.g. steel-import).")],
+    instance: Annotated[
+        Optional[str], typer.Option("--instance", help="This shipment's workflow instance id (default: a new urn:uuid).")
+    ] = None,
+    challenge: Annotated[Optional[str], typer.Option(help="The verifier's challenge (a nonce).")] = None,
+    domain: Annotated[Optional[str], typer.Option(help="The verifier's domain.")] = None,
+    verification_method: Annotated[
+        Optional[str], typer.Option("--verification-method", help="The holder's DID URL (default: its did:key).")
+    ] = None,
+    suite: Annotated[Optional[str], typer.Option(help="The cryptosuite (default: by key type).")] = None,
+    passphrase: PassphraseOption = None,
+    output: OutputOption = None,
+) -> None:
+    """Bundle a shipment's documents into one traceable presentation, signed by the holder over challenge and domain."""
+    from vctrade._batch import read_document
+    from vctrade._presentation import present
+    from vctrade.trade import get_workflow, trade_type_of
+
+    definition = get_workflow(workflow)  # an unknown workflow is named before any file is read
+    documents = []
+    for path in paths:
+        document = read_document(path)
+        if not isinstance(document, dict):
+            raise InputError(f"{path}: a bundle carries JSON credentials with a proof (a JWT goes in `present --format jose`)")
+        documents.append(document)
+    key = _load_key(key_path, passphrase)
+    presentation = present(documents, key, challenge=challenge, domain=domain, verification_method=verification_method,
+                           suite=suite, workflow=definition.definition, workflow_instance=instance)
+    _write_output(json.dumps(presentation, indent=2, ensure_ascii=False), output)
+    kinds = [(found.name if (found := trade_type_of(d)) else "other") for d in documents]
+    missing = [name for name in definition.documents if name not in kinds]
+    typer.echo(f"bundled {len(documents)} document(s) as a {workflow} shipment: {', '.join(kinds)}"
+               + (f"; not included: {', '.join(missing)}" if missing else ""), err=True)
+
+
 # -- trade credentials -----------------------------------------------------------------------------
 
 
 @app.command("issue")
 def issue_command(
     trade_type: Annotated[
-        Optional[str], typer.Argument(help="The trade document type (aeo, origin, …); without one, lists the types.")
+        Optional[str], typer.Argument(help="The trade document type (aeo, origin, invoice, …); see --list.")
     ] = None,
+    list_types: Annotated[bool, typer.Option("--list", help="List every registered document type, one line each.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="With --list: one JSON document.")] = False,
     request_path: Annotated[Optional[Path], typer.Option("--from", help="The request: a YAML or JSON file (see fixtures/).")] = None,
     key_path: Annotated[Optional[Path], typer.Option("--key", "-k", help="The issuer's signing key.")] = None,
     valid_from: Annotated[Optional[str], typer.Option(help="Override validFrom (date-time).")] = None,
@@ -674,10 +722,21 @@ def issue_command(
     from vctrade import issue
     from vctrade.trade import get_trade_type, load_request, trade_types
 
-    if trade_type is None:
-        for name, registered in sorted(trade_types().items()):
-            typer.echo(f"{name:<14} {registered.title}\n{'':<14} request fields: {', '.join(registered.request_fields)}")
+    if list_types or trade_type is None:
+        if trade_type is not None:
+            raise InputError("--list takes no document type")
+        registered = sorted(trade_types().items())
+        if as_json:
+            _write_output(json.dumps([{"name": name, "title": t.title, "type": t.type_names[0], "typeIri": t.type_iri,
+                                       "aliases": list(t.aliases), "schema": t.schema.id,
+                                       "requestFields": list(t.request_fields)} for name, t in registered]), None)
+            return
+        width = max(len(name) for name, _ in registered)
+        for name, registered_type in registered:
+            typer.echo(f"{name:<{width}}  {registered_type.title}")
         return
+    if as_json:
+        raise InputError("--json goes with --list")
     get_trade_type(trade_type)  # an unknown type is named before any file is read
     if request_path is None or key_path is None:
         raise InputError(f"vctrade issue {trade_type} needs --from REQUEST and --key KEY")
@@ -699,6 +758,7 @@ def issue_command(
 @app.command("show")
 def show_command(
     path: Annotated[Path, typer.Argument(help="A credential or presentation: JSON, JWT, SD-JWT or COSE.")],
+    full: Annotated[bool, typer.Option("--full", help="A shipment (workflow presentation): every document in full.")] = False,
 ) -> None:
     """Show a credential readably: who certified what, goods, validity, proofs (does not verify)."""
     from vctrade._batch import read_document
@@ -709,7 +769,7 @@ def show_command(
         document, securing = unwrap(document)
         _write_output(f"({securing}; its signature is not checked here)\n" + render(document), None)
         return
-    _write_output(render(document), None)
+    _write_output(render(document, full=full), None)
 
 
 # -- status lists and the registry --------------------------------------------------------------------

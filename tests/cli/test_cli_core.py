@@ -108,7 +108,7 @@ def test_demo_runs_end_to_end(tmp_path: Path, run_cli: Callable[..., CompletedPr
     result = run_cli("demo", "--dir", str(tmp_path / "demo"))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "every step behaved as expected" in result.stdout
-    assert result.stdout.count("[ok]") == 13
+    assert result.stdout.count("[ok]") == 15
     assert (tmp_path / "demo" / "tampered.json").is_file()
 
 

@@ -90,7 +90,7 @@ class DocumentLoader:
     ``max_blank_nodes`` (10,000) and ``max_quads`` (100,000)
         the RDF dataset's size, checked before RDFC-1.0
         [``canonicalization_too_costly``].
-    ``max_rdfc_work`` (100,000)
+    ``max_rdfc_work`` (500,000)
         RDFC-1.0 Hash N-Degree Quads work over the whole run: each call costs
         ``(1 + permutations tried) × (1 + blank nodes on its path)`` units
         [``canonicalization_too_costly``].
@@ -105,7 +105,7 @@ class DocumentLoader:
     context_terms_per_value: int = 20
     max_blank_nodes: int = 10_000
     max_quads: int = 100_000
-    max_rdfc_work: int = 100_000
+    max_rdfc_work: int = 500_000
     max_seconds: float = 2.0
 
     def __init__(
