@@ -606,7 +606,7 @@ class _Expansion:
                 continue
             value = element[key]
             expanded_property, term, dependent = active.key(key)
-            if dependent:
+            if dependent and value is not None:  # a null value is dropped: nothing is signed under that IRI
                 self.issuer_dependent.add(key)
             if (term is not None and type(value) in _SCALARS and "@context" not in term and "@container" not in term
                     and expanded_property not in _KEYWORDS):
@@ -687,6 +687,10 @@ class _Expansion:
         if value is None or isinstance(value, dict):
             raise Unsupported("@type that is null or an object")
         items = value if isinstance(value, list) else [value]
+        if (items and isinstance(value, list)) or "@type" in result:
+            # pyld keeps @type an array when it came as one, or twice (by an alias): a value object may not have one
+            existing_type = result.get("@type")
+            result["@type"] = existing_type if isinstance(existing_type, list) else [] if existing_type is None else [existing_type]
         for item in items:
             if not isinstance(item, str):
                 raise Unsupported("@type that is not a string")
