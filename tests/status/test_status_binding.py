@@ -174,3 +174,30 @@ def test_a_wrong_list_is_failed_even_when_it_is_also_from_the_future(issuer: Iss
     credential = issuer.credential("/status/1")
     issuer.publish("/status/1", issuer.bitstring_list("/status/2", revoked=False, valid_from=NOW + timedelta(days=2)))
     assert status_check(issuer.verify(credential)).code == "status_list_not_bound"
+
+
+def test_a_status_entry_with_several_types_is_checked_by_the_one_vctrade_knows(issuer: Issuer) -> None:
+    """VCDM 2.0 lets any typed object carry one or more types: an array is read, not refused as malformed."""
+    issuer.publish("/lists/1", issuer.bitstring_list("/lists/1", revoked=True))
+    entry = {**status_entry(issuer.url("/lists/1"), REVOKED_INDEX, "revocation"),
+             "type": ["BitstringStatusListEntry", "ExampleStatusEntry"]}
+    credential = sign({"@context": ["https://www.w3.org/ns/credentials/v2", "https://www.w3.org/ns/credentials/examples/v2"],
+                       "type": ["VerifiableCredential"], "credentialSubject": {"id": "did:example:acme"},
+                       "credentialStatus": entry}, issuer.key, created=SIGNED_AT)
+    result = issuer.verify(credential)
+    assert [c.status for c in result.checks if c.name == "structure"] == ["passed"]
+    assert status_check(result).code == "revoked"
+    unsigned = {key: value for key, value in credential.items() if key != "proof"}
+    unknown = sign({**unsigned, "credentialStatus": {**entry, "type": ["ExampleStatusEntry"]}}, issuer.key,
+                   created=SIGNED_AT)
+    check = status_check(issuer.verify(unknown))
+    assert check.status != "passed" and "['ExampleStatusEntry'] is not supported" in check.message
+
+
+def test_a_numeric_status_index_is_named_as_a_number(issuer: Issuer) -> None:
+    entry = {**status_entry(issuer.url("/lists/1"), REVOKED_INDEX, "revocation"), "statusListIndex": 0}
+    credential = sign({"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiableCredential"],
+                       "credentialSubject": {"id": "did:example:acme"}, "credentialStatus": entry},
+                      issuer.key, created=SIGNED_AT)
+    message = status_check(issuer.verify(credential)).message
+    assert message.endswith("got 0") and "'0'" not in message

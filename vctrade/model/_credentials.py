@@ -211,7 +211,7 @@ def structure_problems(document: Any, *, kind: str = "VerifiableCredential") -> 
                 except InvalidDocument as exc:
                     problems.append(f"{name}: {exc}")
         for status in _as_list(document.get("credentialStatus", [])):
-            if not isinstance(status, dict) or not isinstance(status.get("type"), str):
+            if not _has_type(status):  # one or more types, as for any object with a type
                 problems.append("credentialStatus entries must be objects with a type")
     problems.extend(_typed_property_problems(document))
     problems.extend(_related_resource_problems(document))

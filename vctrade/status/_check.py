@@ -15,6 +15,7 @@ dated in the future is not yet the issuer's word).
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -75,10 +76,22 @@ def _parse_reference(raw: Any) -> tuple[str, ...]:
     return tuple(references)
 
 
+def _shown(value: Any) -> str:
+    """A value as JSON, cut short: the number 0 reads 0 and the string "0" reads "0"."""
+    text = json.dumps(value, ensure_ascii=False) if isinstance(value, (str, int, float, bool, type(None))) else type(value).__name__
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+_ENTRY_TYPES = ("BitstringStatusListEntry", "StatusList2021Entry", "RevocationList2020Status")
+
+
 def _parse_entry(entry: Any) -> _Entry:
     if not isinstance(entry, dict):
         raise InvalidDocument("a credentialStatus entry must be an object")
-    kind = entry.get("type")
+    declared = entry.get("type")
+    kinds = declared if isinstance(declared, list) else [declared]
+    # an entry may carry several types (VCDM 2.0 §4.5): the first one vctrade knows how to check decides
+    kind = next((k for k in kinds if k in _ENTRY_TYPES), declared)
     if kind == "RevocationList2020Status":
         return _parse_revocation_list_2020(entry)
     if kind not in ("BitstringStatusListEntry", "StatusList2021Entry"):
@@ -87,7 +100,7 @@ def _parse_entry(entry: Any) -> _Entry:
     if not isinstance(purpose, str) or not isinstance(url, str) or not url:
         raise InvalidDocument("credentialStatus needs statusPurpose and statusListCredential strings")
     if not isinstance(raw_index, str) or not _INDEX.fullmatch(raw_index):
-        raise InvalidDocument(f"statusListIndex must be a string of at most 12 digits 0-9, got {str(raw_index)[:40]!r}")
+        raise InvalidDocument(f"statusListIndex must be a string of at most 12 digits 0-9, got {_shown(raw_index)}")
     legacy = kind == "StatusList2021Entry"
     size = entry.get("statusSize", 1)
     if type(size) is not int or size < 1:  # bool is an int to Python, not to JSON
@@ -112,7 +125,7 @@ def _parse_revocation_list_2020(entry: dict[str, Any]) -> _Entry:
     if not isinstance(url, str) or not url:
         raise InvalidDocument("a RevocationList2020Status needs a revocationListCredential string")
     if not isinstance(raw_index, str) or not _INDEX.fullmatch(raw_index):
-        raise InvalidDocument(f"revocationListIndex must be a string of at most 12 digits 0-9, got {str(raw_index)[:40]!r}")
+        raise InvalidDocument(f"revocationListIndex must be a string of at most 12 digits 0-9, got {_shown(raw_index)}")
     return _Entry("revocation", int(raw_index), url, True, list_type="RevocationList2020Credential")
 
 
