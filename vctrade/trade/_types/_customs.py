@@ -1,16 +1,83 @@
-"""What the customs documents of a shipment share: numbered lines, the rule that keeps them so, summary wording."""
+"""What the customs documents of a shipment share: how a request becomes the credential, numbered lines, the rule
+that keeps them so, summary wording."""
 
 from __future__ import annotations
 
-from typing import Any
+import math
+from collections.abc import Mapping
+from typing import Any, TypeGuard
 
 from vctrade.errors import InvalidDocument
+from vctrade.trade._build import finish_credential, typed, with_address
+from vctrade.trade._registry import SHIPMENT_CONTEXT, TRADE_CONTEXT
 
-__all__ = ["STEEL_CHAPTERS", "number_lines", "line_number_problems", "subject_of", "party_name", "quantities", "total",
-           "money", "number"]
+__all__ = ["STEEL_CHAPTERS", "request_fields", "build_shipment_credential", "number_lines", "line_number_problems",
+           "subject_of", "objects_of", "party_name", "quantities", "total", "money", "number", "finite_number"]
 
 # Iron and steel: the HTS chapters a SIMA licence covers and whose entry lines need one.
 STEEL_CHAPTERS = ("72", "73")
+# What a request may hold besides its document's mapping: the credential's own fields.
+_CREDENTIAL_FIELDS = ("id", "issuerName", "validFrom", "validUntil")
+
+
+def request_fields(request_key: str) -> tuple[str, ...]:
+    """The top-level fields of a request for a shipment document: the credential's own and the document's mapping."""
+    return (*_CREDENTIAL_FIELDS, request_key)
+
+
+def build_shipment_credential(
+    request: dict[str, Any],
+    issuer: str,
+    credential_status: dict[str, Any] | list[dict[str, Any]] | None,
+    *,
+    request_key: str,
+    holding: str,
+    subject_type: str,
+    types: list[str],
+    schema_id: str,
+    title: str,
+    number_key: str,
+    parties: tuple[str, ...] = (),
+    places: tuple[str, ...] = (),
+    lists: Mapping[str, str] | None = None,
+    line_type: str | None = None,
+) -> dict[str, Any]:
+    """The unsigned credential of a shipment document, in the trade and shipment contexts, from its request.
+
+    ``request[request_key]`` is the document (:class:`InvalidDocument` naming what it is ``holding`` when it is not
+    a mapping), its subject typed ``subject_type``: each of ``parties`` present an ``Organization`` with its
+    address, each of ``places`` a ``Place``, each item of the ``lists`` (field -> type) typed, and ``lines`` typed
+    ``line_type`` and numbered in request order. The credential is named ``title`` and the document's
+    ``number_key``, and carries ``types`` and the schema ``schema_id``; a request field other than
+    :func:`request_fields` is refused.
+    """
+    document = request.get(request_key)
+    if not isinstance(document, dict):
+        article = "an" if request_key[0] in "aeiou" else "a"
+        raise InvalidDocument(f"the request needs {article} '{request_key}' mapping ({holding})")
+    subject: dict[str, Any] = {"type": subject_type, **document}
+    for party in parties:
+        if party in subject:
+            subject[party] = with_address(subject[party], "Organization")
+    for place in places:
+        if place in subject:
+            subject[place] = typed(subject[place], "Place")
+    for field, type_name in (lists or {}).items():
+        if isinstance(subject.get(field), list):
+            subject[field] = [typed(item, type_name) for item in subject[field]]
+    if line_type is not None and "lines" in subject:
+        subject["lines"] = number_lines(subject["lines"], line_type, f"{request_key}.lines")
+    return finish_credential(
+        request,
+        types=types,
+        subject=subject,
+        issuer=issuer,
+        schema_id=schema_id,
+        context=[TRADE_CONTEXT, SHIPMENT_CONTEXT],
+        name=f"{title} {document.get(number_key, '')}".rstrip(),
+        credential_status=credential_status,
+        allowed_top_level=set(request_fields(request_key)),
+    )
 
 
 def number_lines(lines: Any, type_name: str, where: str) -> Any:
@@ -54,6 +121,12 @@ def subject_of(credential: dict[str, Any]) -> dict[str, Any]:
     return found if isinstance(found, dict) else {}
 
 
+def objects_of(subject: dict[str, Any], field: str) -> list[tuple[int, dict[str, Any]]]:
+    """The objects of the subject's list ``field`` with their indexes (what is not an object, the schema names)."""
+    found = subject.get(field)
+    return [(index, item) for index, item in enumerate(found) if isinstance(item, dict)] if isinstance(found, list) else []
+
+
 def party_name(party: Any) -> str:
     """A party's legal name, else its id, else ``?``."""
     if isinstance(party, dict):
@@ -68,6 +141,11 @@ def number(value: Any) -> str:
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def finite_number(value: Any) -> TypeGuard[int | float]:
+    """A JSON number that arithmetic can use: not a boolean, not NaN or infinite."""
+    return _is_number(value) and math.isfinite(value)
 
 
 def quantities(lines: Any) -> str:

@@ -6,25 +6,22 @@ import re
 import string
 from typing import Any
 
-from vctrade.errors import InvalidDocument
-from vctrade.trade._build import finish_credential, typed, with_address
-from vctrade.trade._registry import (
-    SHIPMENT_CONTEXT,
-    TRADE_CONTEXT,
-    TRADE_VOCAB,
-    TradeType,
-    register_trade_type,
-)
+from vctrade.trade._registry import TRADE_VOCAB, TradeType, register_trade_type
 from vctrade.trade._schema import bundled_schema, period_problems
-from vctrade.trade._types._customs import number, party_name, quantities, subject_of
+from vctrade.trade._types._customs import (
+    build_shipment_credential,
+    number,
+    objects_of,
+    party_name,
+    quantities,
+    request_fields,
+    subject_of,
+)
 
 __all__ = ["BILL_OF_LADING", "BILL_OF_LADING_SCHEMA", "build_bill_of_lading_credential", "iso6346_check_digit"]
 
 BILL_OF_LADING_SCHEMA = "https://vctrade.dev/schemas/bill-of-lading/v1"
-_FIELDS = ("id", "issuerName", "validFrom", "validUntil", "billOfLading")
-_PARTIES = ("shipper", "consignee", "notifyParty", "carrier")
-_PLACES = ("placeOfReceipt", "portOfLoading", "portOfDischarge", "placeOfDelivery")
-_LISTS = {"containers": "Container", "goods": "ShippedGood"}
+_FIELDS = request_fields("billOfLading")
 
 _CONTAINER_NUMBER = re.compile("[A-Z]{4}[0-9]{7}")
 # ISO 6346 letter values: A = 10 upwards, skipping the multiples of 11 (11, 22, 33).
@@ -51,43 +48,27 @@ def _build(
     ``shippedOnBoardDate``, ``containers`` and ``goods``) and the credential's optional ``id``, ``issuerName``,
     ``validFrom``/``validUntil``.
     """
-    bill = request.get("billOfLading")
-    if not isinstance(bill, dict):
-        raise InvalidDocument("the request needs a 'billOfLading' mapping (billOfLadingNumber, shipper, consignee, "
-                              "carrier, portOfLoading, portOfDischarge, shippedOnBoardDate, goods)")
-    subject: dict[str, Any] = {"type": "MultiModalBillOfLading", **bill}
-    for party in _PARTIES:
-        if party in subject:
-            subject[party] = with_address(subject[party], "Organization")
-    for place in _PLACES:
-        if place in subject:
-            subject[place] = typed(subject[place], "Place")
-    for field, type_name in _LISTS.items():
-        if isinstance(subject.get(field), list):
-            subject[field] = [typed(item, type_name) for item in subject[field]]
-    return finish_credential(
-        request,
+    return build_shipment_credential(
+        request, issuer, credential_status,
+        request_key="billOfLading",
+        holding=("billOfLadingNumber, shipper, consignee, carrier, portOfLoading, portOfDischarge, shippedOnBoardDate, "
+                 "goods"),
+        subject_type="MultiModalBillOfLading",
         types=["BillOfLading", "MultiModalBillOfLadingCredential"],
-        subject=subject,
-        issuer=issuer,
         schema_id=BILL_OF_LADING_SCHEMA,
-        context=[TRADE_CONTEXT, SHIPMENT_CONTEXT],
-        name=f"Bill of lading {bill.get('billOfLadingNumber', '')}".rstrip(),
-        credential_status=credential_status,
-        allowed_top_level=set(_FIELDS),
+        title="Bill of lading",
+        number_key="billOfLadingNumber",
+        parties=("shipper", "consignee", "notifyParty", "carrier"),
+        places=("placeOfReceipt", "portOfLoading", "portOfDischarge", "placeOfDelivery"),
+        lists={"containers": "Container", "goods": "ShippedGood"},
     )
-
-
-def _objects(subject: dict[str, Any], field: str) -> list[tuple[int, dict[str, Any]]]:
-    found = subject.get(field)
-    return [(index, item) for index, item in enumerate(found) if isinstance(item, dict)] if isinstance(found, list) else []
 
 
 def _container_problems(subject: dict[str, Any]) -> list[str]:
     """Each container listed once, each number's 11th digit its ISO 6346 check digit."""
     problems = []
     first_seen: dict[str, int] = {}
-    for index, container in _objects(subject, "containers"):
+    for index, container in objects_of(subject, "containers"):
         number_ = container.get("containerNumber")
         if not (isinstance(number_, str) and _CONTAINER_NUMBER.fullmatch(number_)):
             continue  # the schema names a malformed container number
@@ -127,14 +108,14 @@ def _place(value: Any) -> str:
 
 def _summary(credential: dict[str, Any]) -> str:
     subject = subject_of(credential)
-    goods = [good for _, good in _objects(subject, "goods")]
+    goods = [good for _, good in objects_of(subject, "goods")]
     weights = quantities([{"quantity": good.get("grossWeight"), "unitCode": good.get("weightUnit")} for good in goods])
     packages = [good["packageCount"] for good in goods if isinstance(good.get("packageCount"), int)
                 and not isinstance(good["packageCount"], bool)]
     voyage = " ".join(str(subject[key]) for key in ("vessel", "voyageNumber") if subject.get(key))
     return (f"bill of lading {subject.get('billOfLadingNumber', '?')}: {_place(subject.get('portOfLoading'))} → "
             f"{_place(subject.get('portOfDischarge'))}{' on ' + voyage if voyage else ''}, shipped on board "
-            f"{subject.get('shippedOnBoardDate', '?')}; {len(_objects(subject, 'containers'))} container(s), "
+            f"{subject.get('shippedOnBoardDate', '?')}; {len(objects_of(subject, 'containers'))} container(s), "
             f"{len(goods)} good(s){', ' + number(sum(packages)) + ' package(s)' if packages else ''}, {weights} gross; "
             f"{party_name(subject.get('shipper'))} → {party_name(subject.get('consignee'))}")
 

@@ -10,23 +10,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from vctrade.errors import InvalidDocument
-from vctrade.trade._build import finish_credential, with_address
-from vctrade.trade._registry import (
-    SHIPMENT_CONTEXT,
-    TRADE_CONTEXT,
-    TRADE_VOCAB,
-    TradeType,
-    register_trade_type,
-)
+from vctrade.trade._registry import TRADE_VOCAB, TradeType, register_trade_type
 from vctrade.trade._schema import bundled_schema, period_problems
 from vctrade.trade._types._customs import (
     STEEL_CHAPTERS,
+    build_shipment_credential,
     line_number_problems,
     money,
-    number_lines,
+    objects_of,
     party_name,
     quantities,
+    request_fields,
     subject_of,
     total,
 )
@@ -34,7 +28,7 @@ from vctrade.trade._types._customs import (
 __all__ = ["ENTRY_SUMMARY", "ENTRY_SUMMARY_SCHEMA", "build_entry_summary_credential"]
 
 ENTRY_SUMMARY_SCHEMA = "https://vctrade.dev/schemas/entry-summary/v1"
-_FIELDS = ("id", "issuerName", "validFrom", "validUntil", "entrySummary")
+_FIELDS = request_fields("entrySummary")
 _USMCA_PROGRAMS = ("S", "S+")
 
 
@@ -54,36 +48,25 @@ def _build(
     enteredValue, specialProgram, simaLicenseNumber). Lines are numbered 1, 2, …
     in the request's order.
     """
-    entry = request.get("entrySummary")
-    if not isinstance(entry, dict):
-        raise InvalidDocument("the request needs an 'entrySummary' mapping (entryNumber, entryType, entryDate, "
-                              "portOfEntry, importerOfRecord, invoiceNumber, currency, lines)")
-    subject: dict[str, Any] = {"type": "CBPEntrySummary", **entry}
-    if "importerOfRecord" in subject:
-        subject["importerOfRecord"] = with_address(subject["importerOfRecord"], "Organization")
-    if "lines" in subject:
-        subject["lines"] = number_lines(subject["lines"], "EntryLine", "entrySummary.lines")
-    return finish_credential(
-        request,
+    return build_shipment_credential(
+        request, issuer, credential_status,
+        request_key="entrySummary",
+        holding="entryNumber, entryType, entryDate, portOfEntry, importerOfRecord, invoiceNumber, currency, lines",
+        subject_type="CBPEntrySummary",
         types=["EntrySummary", "CBP7501EntrySummaryCredential"],
-        subject=subject,
-        issuer=issuer,
         schema_id=ENTRY_SUMMARY_SCHEMA,
-        context=[TRADE_CONTEXT, SHIPMENT_CONTEXT],
-        name=f"Entry summary {entry.get('entryNumber', '')}".rstrip(),
-        credential_status=credential_status,
-        allowed_top_level=set(_FIELDS),
+        title="Entry summary",
+        number_key="entryNumber",
+        parties=("importerOfRecord",),
+        line_type="EntryLine",
     )
 
 
 def _line_problems(credential: dict[str, Any]) -> list[str]:
     """A USMCA claim (S, S+) needs the certificate of origin's reference; a steel line (HTS 72, 73) its SIMA licence."""
     subject = subject_of(credential)
-    lines = subject.get("lines")
     problems: list[str] = []
-    for index, line in enumerate(lines if isinstance(lines, list) else []):
-        if not isinstance(line, dict):
-            continue
+    for index, line in objects_of(subject, "lines"):
         where = f"credentialSubject.lines[{index}]"
         if line.get("specialProgram") in _USMCA_PROGRAMS and subject.get("certificateOfOrigin") is None:
             problems.append(f"{where}.specialProgram: {line['specialProgram']!r} claims USMCA preference, which needs "

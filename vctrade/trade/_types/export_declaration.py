@@ -11,22 +11,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from vctrade.errors import InvalidDocument
-from vctrade.trade._build import finish_credential, with_address
-from vctrade.trade._registry import (
-    SHIPMENT_CONTEXT,
-    TRADE_CONTEXT,
-    TRADE_VOCAB,
-    TradeType,
-    register_trade_type,
-)
+from vctrade.trade._registry import TRADE_VOCAB, TradeType, register_trade_type
 from vctrade.trade._schema import bundled_schema, period_problems
 from vctrade.trade._types._customs import (
+    build_shipment_credential,
     line_number_problems,
     money,
-    number_lines,
     party_name,
     quantities,
+    request_fields,
     subject_of,
     total,
 )
@@ -34,8 +27,7 @@ from vctrade.trade._types._customs import (
 __all__ = ["EXPORT_DECLARATION", "EXPORT_DECLARATION_SCHEMA", "build_export_declaration_credential"]
 
 EXPORT_DECLARATION_SCHEMA = "https://vctrade.dev/schemas/export-declaration/v1"
-_FIELDS = ("id", "issuerName", "validFrom", "validUntil", "exportDeclaration")
-_PARTIES = ("exporter", "consignee")
+_FIELDS = request_fields("exportDeclaration")
 # A pedimento number: year (2 digits), customs office (2), the customs broker's patent (4), sequence (7).
 _PEDIMENTO = re.compile(r"[0-9]{2} ?[0-9]{2} ?[0-9]{4} ?[0-9]{7}")
 
@@ -53,26 +45,17 @@ def _build(
     ``currency`` and ``lines``: description, hsCode, quantity, unitCode, value,
     countryOfOrigin). Lines are numbered 1, 2, … in the request's order.
     """
-    declaration = request.get("exportDeclaration")
-    if not isinstance(declaration, dict):
-        raise InvalidDocument("the request needs an 'exportDeclaration' mapping (declarationNumber, exportDate, "
-                              "exporter, consignee, countries, currency, lines)")
-    subject: dict[str, Any] = {"type": "ExportDeclaration", **declaration}
-    for party in _PARTIES:
-        if party in subject:
-            subject[party] = with_address(subject[party], "Organization")
-    if "lines" in subject:
-        subject["lines"] = number_lines(subject["lines"], "DeclarationLine", "exportDeclaration.lines")
-    return finish_credential(
-        request,
+    return build_shipment_credential(
+        request, issuer, credential_status,
+        request_key="exportDeclaration",
+        holding="declarationNumber, exportDate, exporter, consignee, countries, currency, lines",
+        subject_type="ExportDeclaration",
         types=["ExportDeclarationCredential"],
-        subject=subject,
-        issuer=issuer,
         schema_id=EXPORT_DECLARATION_SCHEMA,
-        context=[TRADE_CONTEXT, SHIPMENT_CONTEXT],
-        name=f"Export declaration {declaration.get('declarationNumber', '')}".rstrip(),
-        credential_status=credential_status,
-        allowed_top_level=set(_FIELDS),
+        title="Export declaration",
+        number_key="declarationNumber",
+        parties=("exporter", "consignee"),
+        line_type="DeclarationLine",
     )
 
 

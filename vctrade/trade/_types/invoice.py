@@ -3,33 +3,27 @@
 from __future__ import annotations
 
 import math
-from typing import Any, TypeGuard
+from typing import Any
 
-from vctrade.errors import InvalidDocument
-from vctrade.trade._build import finish_credential, with_address
-from vctrade.trade._registry import (
-    SHIPMENT_CONTEXT,
-    TRADE_CONTEXT,
-    TRADE_VOCAB,
-    TradeType,
-    register_trade_type,
-)
+from vctrade.trade._registry import TRADE_VOCAB, TradeType, register_trade_type
 from vctrade.trade._schema import bundled_schema, period_problems
 from vctrade.trade._types._customs import (
     STEEL_CHAPTERS,
+    build_shipment_credential,
+    finite_number,
     line_number_problems,
     money,
-    number_lines,
+    objects_of,
     party_name,
     quantities,
+    request_fields,
     subject_of,
 )
 
 __all__ = ["INVOICE", "INVOICE_SCHEMA", "build_invoice_credential"]
 
 INVOICE_SCHEMA = "https://vctrade.dev/schemas/commercial-invoice/v1"
-_FIELDS = ("id", "issuerName", "validFrom", "validUntil", "invoice")
-_PARTIES = ("seller", "buyer", "consignee")
+_FIELDS = request_fields("invoice")
 TOTAL_TOLERANCE = 0.01  # how far a stated totalValue may be from Σ quantity × unitPrice (rounding of the lines)
 
 
@@ -45,31 +39,18 @@ def _build(
     credential's optional ``id``, ``issuerName``, ``validFrom``/``validUntil``. Lines are numbered in the order
     given; they carry no currency (the invoice's applies).
     """
-    invoice = request.get("invoice")
-    if not isinstance(invoice, dict):
-        raise InvalidDocument("the request needs an 'invoice' mapping (invoiceNumber, invoiceDate, seller, buyer, "
-                              "currency, lines)")
-    subject: dict[str, Any] = {"type": "Invoice", **invoice}
-    for party in _PARTIES:
-        if party in subject:
-            subject[party] = with_address(subject[party], "Organization")
-    if "lines" in subject:
-        subject["lines"] = number_lines(subject["lines"], "InvoiceLine", "invoice.lines")
-    return finish_credential(
-        request,
+    return build_shipment_credential(
+        request, issuer, credential_status,
+        request_key="invoice",
+        holding="invoiceNumber, invoiceDate, seller, buyer, currency, lines",
+        subject_type="Invoice",
         types=["CommercialInvoice", "CommercialInvoiceCredential"],
-        subject=subject,
-        issuer=issuer,
         schema_id=INVOICE_SCHEMA,
-        context=[TRADE_CONTEXT, SHIPMENT_CONTEXT],
-        name=f"Commercial invoice {invoice.get('invoiceNumber', '')}".rstrip(),
-        credential_status=credential_status,
-        allowed_top_level=set(_FIELDS),
+        title="Commercial invoice",
+        number_key="invoiceNumber",
+        parties=("seller", "buyer", "consignee"),
+        line_type="InvoiceLine",
     )
-
-
-def _is_number(value: Any) -> TypeGuard[int | float]:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _lines(subject: dict[str, Any]) -> list[Any]:
@@ -82,7 +63,7 @@ def _line_total(lines: list[Any]) -> float | None:
     amounts: list[float] = []
     for line in lines:
         quantity, price = (line.get("quantity"), line.get("unitPrice")) if isinstance(line, dict) else (None, None)
-        if not (_is_number(quantity) and _is_number(price)):
+        if not (finite_number(quantity) and finite_number(price)):
             return None
         amounts.append(quantity * price)
     return math.fsum(amounts)
@@ -92,10 +73,7 @@ def _invoice_rules(credential: dict[str, Any]) -> list[str]:
     """Heat numbers on steel lines, no currency on a line, and a stated total that is the lines' sum."""
     problems = period_problems(credential) + line_number_problems(credential)
     subject = subject_of(credential)
-    lines = _lines(subject)
-    for index, line in enumerate(lines):
-        if not isinstance(line, dict):
-            continue
+    for index, line in objects_of(subject, "lines"):
         where = f"credentialSubject.lines[{index}]"
         hs_code = line.get("hsCode")
         if isinstance(hs_code, str) and hs_code.startswith(STEEL_CHAPTERS) and "heatNumbers" not in line:
@@ -104,8 +82,8 @@ def _invoice_rules(credential: dict[str, Any]) -> list[str]:
         if "currency" in line:
             problems.append(f"{where}.currency: a line carries no currency; every line is priced in the invoice's "
                             f"currency ({subject.get('currency', '?')})")
-    stated, computed = subject.get("totalValue"), _line_total(lines)
-    if _is_number(stated) and computed is not None and abs(stated - computed) > TOTAL_TOLERANCE:
+    stated, computed = subject.get("totalValue"), _line_total(_lines(subject))
+    if finite_number(stated) and computed is not None and abs(stated - computed) > TOTAL_TOLERANCE:
         currency = subject.get("currency")
         problems.append(f"credentialSubject.totalValue: {money(stated, currency)} is not the sum of the lines' "
                         f"quantity × unitPrice ({money(computed, currency)})")
@@ -116,7 +94,7 @@ def _summary(credential: dict[str, Any]) -> str:
     subject = subject_of(credential)
     lines = _lines(subject)
     stated = subject.get("totalValue")
-    total = stated if _is_number(stated) else _line_total(lines)
+    total = stated if finite_number(stated) else _line_total(lines)
     return (f"commercial invoice {subject.get('invoiceNumber', '?')}: {len(lines)} line(s), {quantities(lines)}, "
             f"{money(total, subject.get('currency'))}; "
             f"{party_name(subject.get('seller'))} → {party_name(subject.get('buyer'))}")

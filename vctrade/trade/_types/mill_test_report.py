@@ -4,24 +4,24 @@ where the steel was melted and poured."""
 from __future__ import annotations
 
 import math
-from typing import Any, TypeGuard
+from typing import Any
 
-from vctrade.errors import InvalidDocument
-from vctrade.trade._build import finish_credential, typed, with_address
-from vctrade.trade._registry import (
-    SHIPMENT_CONTEXT,
-    TRADE_CONTEXT,
-    TRADE_VOCAB,
-    TradeType,
-    register_trade_type,
-)
+from vctrade.trade._registry import TRADE_VOCAB, TradeType, register_trade_type
 from vctrade.trade._schema import bundled_schema, period_problems
-from vctrade.trade._types._customs import party_name, quantities, subject_of
+from vctrade.trade._types._customs import (
+    build_shipment_credential,
+    finite_number,
+    objects_of,
+    party_name,
+    quantities,
+    request_fields,
+    subject_of,
+)
 
 __all__ = ["MILL_TEST_REPORT", "MILL_TEST_REPORT_SCHEMA", "build_mill_test_report_credential"]
 
 MILL_TEST_REPORT_SCHEMA = "https://vctrade.dev/schemas/mill-test-report/v1"
-_FIELDS = ("id", "issuerName", "validFrom", "validUntil", "millTestReport")
+_FIELDS = request_fields("millTestReport")
 
 
 def _build(
@@ -37,40 +37,23 @@ def _build(
     ``chemicalComposition`` (element symbol → mass %) and ``mechanicalProperties``) and the credential's optional
     ``id``, ``issuerName``, ``validFrom``/``validUntil``.
     """
-    report = request.get("millTestReport")
-    if not isinstance(report, dict):
-        raise InvalidDocument("the request needs a 'millTestReport' mapping (reportNumber, mill, product, standard, "
-                              "grade, countryOfMeltAndPour, heats)")
-    subject: dict[str, Any] = {"type": "InspectionCertificate", **report}
-    if "mill" in subject:
-        subject["mill"] = with_address(subject["mill"], "Organization")
-    if isinstance(subject.get("heats"), list):
-        subject["heats"] = [typed(heat, "Heat") for heat in subject["heats"]]
-    return finish_credential(
-        request,
+    return build_shipment_credential(
+        request, issuer, credential_status,
+        request_key="millTestReport",
+        holding="reportNumber, mill, product, standard, grade, countryOfMeltAndPour, heats",
+        subject_type="InspectionCertificate",
         types=["MillTestReport", "MillTestReportCredential"],
-        subject=subject,
-        issuer=issuer,
         schema_id=MILL_TEST_REPORT_SCHEMA,
-        context=[TRADE_CONTEXT, SHIPMENT_CONTEXT],
-        name=f"Mill test report {report.get('reportNumber', '')}".rstrip(),
-        credential_status=credential_status,
-        allowed_top_level=set(_FIELDS),
+        title="Mill test report",
+        number_key="reportNumber",
+        parties=("mill",),
+        lists={"heats": "Heat"},
     )
-
-
-def _is_number(value: Any) -> TypeGuard[int | float]:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def _heats(subject: dict[str, Any]) -> list[tuple[int, dict[str, Any]]]:
-    heats = subject.get("heats")
-    return [(index, heat) for index, heat in enumerate(heats) if isinstance(heat, dict)] if isinstance(heats, list) else []
 
 
 def _strength(mechanics: dict[str, Any], name: str) -> tuple[float, str] | None:
     found = mechanics.get(name)
-    if isinstance(found, dict) and _is_number(found.get("value")) and isinstance(found.get("unitCode"), str):
+    if isinstance(found, dict) and finite_number(found.get("value")) and isinstance(found.get("unitCode"), str):
         return found["value"], found["unitCode"]
     return None
 
@@ -80,7 +63,7 @@ def _heat_problems(index: int, heat: dict[str, Any]) -> list[str]:
     problems = []
     chemistry = heat.get("chemicalComposition")
     if isinstance(chemistry, dict):
-        total = math.fsum(value for value in chemistry.values() if _is_number(value))
+        total = math.fsum(value for value in chemistry.values() if finite_number(value))
         if round(total, 6) > 100:
             problems.append(f"{where}.chemicalComposition: the elements add up to {total:g}%, more than 100%")
     mechanics = heat.get("mechanicalProperties")
@@ -96,7 +79,7 @@ def _report_rules(credential: dict[str, Any]) -> list[str]:
     """Each heat listed once; per heat, at most 100% of elements and a tensile strength no lower than the yield."""
     problems = period_problems(credential)
     first_seen: dict[str, int] = {}
-    for index, heat in _heats(subject_of(credential)):
+    for index, heat in objects_of(subject_of(credential), "heats"):
         number = heat.get("heatNumber")
         if isinstance(number, str):
             if number in first_seen:
@@ -109,7 +92,7 @@ def _report_rules(credential: dict[str, Any]) -> list[str]:
 
 def _summary(credential: dict[str, Any]) -> str:
     subject = subject_of(credential)
-    heats = [heat for _, heat in _heats(subject)]
+    heats = [heat for _, heat in objects_of(subject, "heats")]
     kind = f" ({subject['inspectionDocumentType']})" if subject.get("inspectionDocumentType") else ""
     quantity = quantities(heats)
     return (f"mill test report {subject.get('reportNumber', '?')}{kind}: {subject.get('product', '?')}, "

@@ -11,22 +11,16 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from vctrade.errors import InvalidDocument
 from vctrade.model._credentials import parse_datetime
-from vctrade.trade._build import finish_credential, with_address
-from vctrade.trade._registry import (
-    SHIPMENT_CONTEXT,
-    TRADE_CONTEXT,
-    TRADE_VOCAB,
-    TradeType,
-    register_trade_type,
-)
+from vctrade.trade._registry import TRADE_VOCAB, TradeType, register_trade_type
 from vctrade.trade._schema import bundled_schema, period_problems
 from vctrade.trade._types._customs import (
     STEEL_CHAPTERS,
+    build_shipment_credential,
     money,
     number,
     party_name,
+    request_fields,
     subject_of,
 )
 
@@ -34,8 +28,7 @@ __all__ = ["SIMA_LICENCE", "SIMA_LICENCE_SCHEMA", "MAX_LICENCE_DAYS", "build_sim
 
 SIMA_LICENCE_SCHEMA = "https://vctrade.dev/schemas/sima-licence/v1"
 MAX_LICENCE_DAYS = 75
-_FIELDS = ("id", "issuerName", "validFrom", "validUntil", "simaLicence")
-_PARTIES = ("importer", "exporter", "mill")
+_FIELDS = request_fields("simaLicence")
 
 
 def _build(
@@ -51,24 +44,16 @@ def _build(
     ``value`` and ``currency``, ``expectedDateOfImport``, ``portOfEntry``) and
     the licence's window, ``validFrom``/``validUntil`` (at most 75 days).
     """
-    licence = request.get("simaLicence")
-    if not isinstance(licence, dict):
-        raise InvalidDocument("the request needs a 'simaLicence' mapping (licenseNumber, importer, hsCode, countries, "
-                              "quantity, value)")
-    subject: dict[str, Any] = {"type": "SIMASteelImportLicense", **licence}
-    for party in _PARTIES:
-        if party in subject:
-            subject[party] = with_address(subject[party], "Organization")
-    return finish_credential(
-        request,
+    return build_shipment_credential(
+        request, issuer, credential_status,
+        request_key="simaLicence",
+        holding="licenseNumber, importer, hsCode, countries, quantity, value",
+        subject_type="SIMASteelImportLicense",
         types=["SIMALicence", "SIMASteelImportLicenseCredential"],
-        subject=subject,
-        issuer=issuer,
         schema_id=SIMA_LICENCE_SCHEMA,
-        context=[TRADE_CONTEXT, SHIPMENT_CONTEXT],
-        name=f"SIMA steel import licence {licence.get('licenseNumber', '')}".rstrip(),
-        credential_status=credential_status,
-        allowed_top_level=set(_FIELDS),
+        title="SIMA steel import licence",
+        number_key="licenseNumber",
+        parties=("importer", "exporter", "mill"),
     )
 
 
