@@ -977,9 +977,22 @@ def serve_command(
         raise InputError("--workers must be at least 1")
     config = ServiceConfig.load(config_path)
     count = workers or config.workers
-    typer.echo(f"vctrade serving {len(config.issuers)} issuer(s) on http://{host or config.host}:{port or config.port}"
+    scheme = "https" if config.tls_cert else "http"
+    typer.echo(f"vctrade serving {len(config.issuers)} issuer(s) on {scheme}://{host or config.host}:{port or config.port}"
                + (f" with {count} workers" if count > 1 else ""), err=True)
     serve(config, host=host, port=port, workers=workers)  # uvicorn with the header deadline (header_timeout_seconds)
+
+
+@app.command("hash-secret")
+def hash_secret_command() -> None:
+    """Hash an OAuth2 client secret for the service's [[auth.client]] secret_hash (the secret from stdin or a prompt)."""
+    from vctrade.service._oauth import hash_client_secret
+
+    if sys.stdin.isatty():
+        secret = typer.prompt("client secret", hide_input=True, confirmation_prompt=True)
+    else:
+        secret = sys.stdin.readline().rstrip("\r\n")
+    typer.echo(hash_client_secret(secret))
 
 
 # -- demo ------------------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ text — to HTTP statuses (in brackets)::
     │   │   └── RegistryConflict      registry_conflict       [409] already exists, already in that state, final
     │   └── RequestError              invalid_request         [400] a service request that is malformed
     │       ├── Unauthorized          unauthorized            [401] no valid bearer token
+    │       ├── Forbidden             forbidden               [403] a valid token without the scope the endpoint needs
     │       ├── NotFound              not_found               [404] no such issuer, list or document
     │       └── RequestTooLarge       too_large               [413] a body over the configured cap
     └── OperationalError              operational_error       exit 3, [503]: not the input's fault
@@ -65,6 +66,7 @@ __all__ = [
     "RegistryConflict",
     "RequestError",
     "Unauthorized",
+    "Forbidden",
     "NotFound",
     "RequestTooLarge",
     "OperationalError",
@@ -213,6 +215,12 @@ class Unauthorized(RequestError):
     """The request needs a valid bearer token."""
 
     code = "unauthorized"
+
+
+class Forbidden(RequestError):
+    """The bearer token is valid but does not carry the scope the endpoint needs."""
+
+    code = "forbidden"
 
 
 class NotFound(RequestError):

@@ -10,15 +10,18 @@
     GET  /.well-known/did.json              the service's did:web document, when an issuer uses one
     GET  /openapi.json                      the OpenAPI document
 
-Issue and status need a bearer token from the configuration (``[auth] tokens``,
-or OAuth2 access tokens — JWTs — from the configured ``[auth.oauth2]`` issuer,
-checked against its local JWKS); verify is open. An access token gets the JWS
-checks a credential gets (allow-listed ``alg`` fitting the key, no ``crit``)
-and those of RFC 9068: ``typ`` must be ``at+jwt`` (an ID token or any other JWT
-of the same issuer is not an access token), ``iss`` and ``aud`` must match,
-``exp`` is required and not past, ``nbf`` and ``iat`` (when present) not in the
-future, all with the 5-minute clock skew verification allows; any refusal is a
-401 ``unauthorized`` that says why.
+Issue, derive and status need a bearer token (``vctrade.service._oauth`` checks it): a static token of
+``[auth] tokens``, an OAuth2 access token — a JWT — of the configured ``[auth.oauth2]`` issuer (checked against
+its local JWKS), or one of the service's own token endpoint (``[auth.token_endpoint]``, ``POST /oauth/token`` by
+default), which must carry the scope: ``issue:credentials`` to issue or derive, ``update:credentials`` to change
+a status (403 ``forbidden`` otherwise, before the body is read). Verify is open. An access token gets the JWS
+checks a credential gets (allow-listed ``alg`` fitting the key, no ``crit``) and those of RFC 9068: ``typ`` must
+be ``at+jwt`` (an ID token or any other JWT of the same issuer is not an access token), ``iss`` and ``aud`` must
+match, ``exp`` is required and not past, ``nbf`` and ``iat`` (when present) not in the future, all with the
+5-minute clock skew verification allows; any refusal is a 401 ``unauthorized`` that says why.
+
+With ``[traceability]`` the service also speaks the traceability-interop API profile under that section's
+``base_path`` (``vctrade.service._traceability``); the routes above stay as they are.
 
 Bodies are capped; malformed JSON (an integer over Python's 4,300-digit limit
 included) is a 400 with a JSON error; a bad request is a 4xx, never a 500, and
@@ -34,12 +37,10 @@ The configuration is read by :class:`~vctrade.service.ServiceConfig`.
 from __future__ import annotations
 
 import dataclasses
-import hmac
-import json
 import math
-import os
 import time
-from typing import Any, TypeGuard
+from collections.abc import Callable
+from typing import Any
 
 from anyio import CapacityLimiter, to_thread
 from fastapi import FastAPI, Request
@@ -49,11 +50,11 @@ from fastapi.responses import FileResponse, JSONResponse
 from vctrade._batch import VerifyOptions
 from vctrade._http import FetchSlots
 from vctrade._issuance import issue
-from vctrade._keys import Key
 from vctrade._result import FAILED, Check, VerificationResult
-from vctrade.di import Cryptosuite, EcdsaSd2023, sign
+from vctrade.di import Cryptosuite, EcdsaSd2023
 from vctrade.did import create_did_web_document
 from vctrade.errors import (
+    Forbidden,
     InputError,
     NotFound,
     OperationalError,
@@ -65,17 +66,12 @@ from vctrade.errors import (
     Unauthorized,
     VctradeError,
 )
-from vctrade.jose import (
-    ALGORITHMS,
-    DecodedJws,
-    decode_jws,
-    envelope,
-    media_type,
-    verify_jws_signature,
-)
+from vctrade.jose import envelope
 from vctrade.service._config import IssuerConfig, ServiceConfig
+from vctrade.service._oauth import authenticate, require_scope, token_router
+from vctrade.service._requests import read_json_object
 from vctrade.status import Registry
-from vctrade.verification import DEFAULT_SKEW, verify
+from vctrade.verification import verify
 from vctrade.verification._formats import Format, detect
 
 __all__ = ["ServiceConfig", "IssuerConfig", "create_app", "http_status"]
@@ -92,6 +88,7 @@ def http_status(error: VctradeError) -> int:
 # Most specific first.
 _STATUS_BY_CLASS: tuple[tuple[type[VctradeError], int], ...] = (
     (Unauthorized, 401),
+    (Forbidden, 403),
     (NotFound, 404),
     (RequestTooLarge, 413),
     (RequestError, 400),
@@ -100,62 +97,6 @@ _STATUS_BY_CLASS: tuple[tuple[type[VctradeError], int], ...] = (
     (InputError, 422),
     (OperationalError, 503),
 )
-
-
-def _authorize(config: ServiceConfig, header: str | None) -> None:
-    """Bearer token from the config, or an OAuth2 JWT access token from the configured issuer."""
-    if not header or not header.lower().startswith("bearer "):
-        raise Unauthorized("this endpoint needs an Authorization: Bearer token")
-    token = header[7:].strip()
-    if any(hmac.compare_digest(token.encode(), known.encode()) for known in config.tokens):
-        return
-    if config.oauth2 and token.count(".") == 2:
-        try:
-            decoded = decode_jws(token)
-        except VctradeError:
-            raise Unauthorized("the bearer token is not valid") from None
-        problem = _access_token_problem(decoded, config.oauth2, config.oauth2_keys, time.time())
-        if problem is None:
-            return
-        raise Unauthorized(f"the bearer token is not valid: {problem}")
-    raise Unauthorized("the bearer token is not valid")
-
-
-def _numeric_date(value: Any) -> TypeGuard[float]:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def _access_token_problem(decoded: DecodedJws, oauth2: dict[str, Any], keys: tuple[Key, ...], now: float) -> str | None:
-    """Why an OAuth2 access token (an RFC 9068 JWT) is refused by ``[auth.oauth2]``, or None when it is accepted."""
-    header, claims = decoded.header, decoded.payload
-    # The JWS checks a credential gets: allow-listed alg fitting the key, no crit, then jwcrypto verifies.
-    alg = header.get("alg")
-    if not isinstance(alg, str) or alg not in ALGORITHMS:
-        return f"alg {alg!r} is not allowed"
-    if "crit" in header:
-        return "it marks header parameters critical; none is understood here"
-    # RFC 9068 section 4: a resource server rejects any typ but at+jwt, so no other JWT of the issuer
-    # (an ID token, a logout token) passes for an access token.
-    if media_type(header.get("typ")) != "at+jwt":
-        return f"typ is {header.get('typ')!r}, not at+jwt (RFC 9068)"
-    if not any(ALGORITHMS[alg] == key.key_type and verify_jws_signature(decoded, key, alg) for key in keys):
-        return "its signature does not verify with the authorization server's keys"
-    audience = claims.get("aud")
-    if claims.get("iss") != oauth2["issuer"]:
-        return "it is not from the configured issuer"
-    if oauth2["audience"] not in (audience if isinstance(audience, list) else [audience]):
-        return "it is not meant for this service (aud)"
-    skew = DEFAULT_SKEW.total_seconds()
-    exp, nbf, iat = claims.get("exp"), claims.get("nbf"), claims.get("iat")
-    if not _numeric_date(exp):
-        return "exp is missing or not a NumericDate"
-    if exp < now - skew:
-        return "it has expired"
-    if nbf is not None and (not _numeric_date(nbf) or nbf > now + skew):
-        return "nbf is not a NumericDate or is in the future"
-    if iat is not None and (not _numeric_date(iat) or iat > now + skew):
-        return "iat is not a NumericDate or is in the future"
-    return None
 
 
 class Service:
@@ -267,14 +208,11 @@ class Service:
         """Write every status list, signed by the issuer whose DID it belongs to."""
         if self.config.status_site is None:
             return
-        by_did = {i.verification_method.split("#", 1)[0]: i for i in self.config.issuers.values()}
+        # the profile's organisation publishes StatusList2021 lists its entries can read; any other issuer as usual
+        from vctrade.service._traceability import sign_status_list
 
-        def sign_list(unsigned: dict[str, Any], status_list: Any) -> dict[str, Any]:
-            issuer = by_did.get(status_list.issuer)
-            key = issuer.key if issuer else Key.load(status_list.key_file, os.environ.get("VCTRADE_KEY_PASSPHRASE"))
-            return sign(unsigned, key, verification_method=status_list.verification_method, loader=self.loader)
-
-        registry.publish(self.config.status_site, sign_list)
+        registry.publish(self.config.status_site,
+                         lambda unsigned, status_list: sign_status_list(self.config, self.loader, unsigned, status_list))
 
     def did_document(self) -> dict[str, Any]:
         """The did:web document of the issuers that sign as a did:web (one DID per service)."""
@@ -341,8 +279,15 @@ class _Verifications:
         return await to_thread.run_sync(self._service.verify, body, presentation, limiter=self._limiter)
 
 
-def create_app(config: ServiceConfig) -> Any:
-    """The ASGI application (FastAPI) for ``config``."""
+def _mount_traceability(app: FastAPI, config: ServiceConfig, service: Service) -> None:
+    """The traceability-interop profile's routes, under ``[traceability] base_path``."""
+    from vctrade.service._traceability import traceability_router
+
+    app.include_router(traceability_router(config, service))
+
+
+def create_app(config: ServiceConfig, *, clock: Callable[[], float] = time.time) -> Any:
+    """The ASGI application (FastAPI) for ``config``; ``clock`` (seconds since the epoch) times access tokens."""
     service = Service(config)
     verifications = _Verifications(config, service)
     app = FastAPI(title="vctrade", version="0.1.0", docs_url=None, redoc_url=None,
@@ -353,8 +298,9 @@ def create_app(config: ServiceConfig) -> Any:
         body: dict[str, Any] = {"error": exc.message, "code": exc.code}
         if isinstance(exc, TradeDocumentError):
             body["problems"] = list(exc.problems)  # each names the field and the rule it breaks
-        # RFC 6750: a 401 says which scheme it wants.
-        headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else None
+        # RFC 6750: a 401 says which scheme it wants; a 403 that the token lacks a scope.
+        headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else \
+            {"WWW-Authenticate": 'Bearer error="insufficient_scope"'} if isinstance(exc, Forbidden) else None
         return JSONResponse(body, status_code=http_status(exc), headers=headers)
 
     @app.exception_handler(Exception)
@@ -368,34 +314,30 @@ def create_app(config: ServiceConfig) -> Any:
             return JSONResponse({"error": f"the body is over {config.max_body_bytes} bytes", "code": "too_large"}, 413)
         return await call_next(request)
 
+    def authorize(request: Request, scope: str) -> None:
+        """A caller with a bearer token; the token endpoint's tokens must carry ``scope``.
+
+        Static and ``[auth.oauth2]`` tokens keep the rights they have always had here (every one).
+        """
+        caller = authenticate(config, request.headers.get("authorization"), now=clock())
+        if caller.kind == "client":
+            require_scope(caller, scope)
+
     async def json_body(request: Request) -> dict[str, Any]:
-        raw = b""
-        async for chunk in request.stream():
-            raw += chunk
-            if len(raw) > config.max_body_bytes:
-                raise RequestTooLarge(f"the body is over {config.max_body_bytes} bytes")
-        try:
-            body = json.loads(raw)
-        except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, an integer over Python's digit limit
-            raise RequestError(f"the body is not valid JSON: {exc}", code="malformed_json") from None
-        except RecursionError:
-            raise RequestError("the body is nested too deeply", code="malformed_json") from None
-        if not isinstance(body, dict):
-            raise RequestError("the body must be a JSON object")
-        return body
+        return await read_json_object(request, config.max_body_bytes)
 
     @app.post("/credentials/issue", status_code=201)
     @app.post("/issuers/{name}/credentials/issue", status_code=201)
     async def issue(request: Request, name: str | None = None) -> JSONResponse:
-        """Sign a credential (needs a bearer token)."""
-        _authorize(config, request.headers.get("authorization"))
+        """Sign a credential (needs a bearer token; scope issue:credentials)."""
+        authorize(request, "issue:credentials")
         body = await json_body(request)
         return JSONResponse(await run_in_threadpool(service.issue, body, name), status_code=201)
 
     @app.post("/credentials/derive", status_code=201)
     async def derive_credential(request: Request) -> JSONResponse:
-        """Derive a selectively disclosed ecdsa-sd-2023 credential (needs a bearer token)."""
-        _authorize(config, request.headers.get("authorization"))
+        """Derive a selectively disclosed ecdsa-sd-2023 credential (needs a bearer token; scope issue:credentials)."""
+        authorize(request, "issue:credentials")
         body = await json_body(request)
         return JSONResponse(await run_in_threadpool(service.derive, body), status_code=201)
 
@@ -413,8 +355,8 @@ def create_app(config: ServiceConfig) -> Any:
 
     @app.post("/credentials/status")
     async def change_status(request: Request) -> JSONResponse:
-        """Revoke, suspend or reinstate a credential (needs a bearer token)."""
-        _authorize(config, request.headers.get("authorization"))
+        """Revoke, suspend or reinstate a credential (needs a bearer token; scope update:credentials)."""
+        authorize(request, "update:credentials")
         return JSONResponse(await run_in_threadpool(service.change_status, await json_body(request)))
 
     @app.get("/status/{path:path}")
@@ -431,4 +373,8 @@ def create_app(config: ServiceConfig) -> Any:
         """The service's did:web document."""
         return JSONResponse(service.did_document(), media_type="application/did+json")
 
+    if config.token_endpoint is not None:
+        app.include_router(token_router(config, clock=clock))
+    if config.traceability is not None:
+        _mount_traceability(app, config, service)
     return app

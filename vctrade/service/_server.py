@@ -18,6 +18,9 @@ the others are stopped, and :func:`serve` raises :class:`OperationalError`
 (``vctrade serve`` exits 3), so a process manager sees the failure and restarts
 the whole service instead of it serving on silently with fewer workers. A
 worker whose supervisor is gone stops too.
+
+With ``[server] tls_cert`` and ``tls_key`` uvicorn serves HTTPS (every worker
+with the same certificate); otherwise plain HTTP.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ import socket
 import sys
 import threading
 import time
+from collections.abc import Callable
 from multiprocessing.connection import wait
 from typing import TYPE_CHECKING, Any
 
@@ -94,13 +98,16 @@ def _header_deadline_protocol(header_timeout: float) -> type[asyncio.Protocol]:
     return HeaderDeadlineProtocol
 
 
-def server_config(config: ServiceConfig, **options: Any) -> uvicorn.Config:
-    """The uvicorn configuration serving ``config`` on its host and port; ``options`` override uvicorn settings."""
+def server_config(config: ServiceConfig, *, clock: Callable[[], float] = time.time, **options: Any) -> uvicorn.Config:
+    """The uvicorn configuration serving ``config`` on its host and port (HTTPS with its TLS certificate);
+    ``options`` override uvicorn settings, ``clock`` is the app's (:func:`~vctrade.service.create_app`)."""
     import uvicorn
 
     settings: dict[str, Any] = {"host": config.host, "port": config.port, "log_level": "warning",
                                 "http": _header_deadline_protocol(config.header_timeout_seconds)}
-    return uvicorn.Config(create_app(config), **(settings | options))
+    if config.tls_cert is not None and config.tls_key is not None:
+        settings |= {"ssl_certfile": str(config.tls_cert), "ssl_keyfile": str(config.tls_key)}
+    return uvicorn.Config(create_app(config, clock=clock), **(settings | options))
 
 
 def serve(config: ServiceConfig, *, host: str | None = None, port: int | None = None, workers: int | None = None) -> None:
