@@ -39,8 +39,8 @@ from vctrade.verification import DEFAULT_SKEW, Format, detect, verify
 if TYPE_CHECKING:  # the pool's machinery is imported when a batch starts it: one file's verify needs none of it
     from concurrent.futures import Future, ProcessPoolExecutor
 
-__all__ = ["DOCUMENT_SUFFIXES", "Batch", "VerifyOptions", "WorkerMemory", "collect_files", "peak_rss_kib",
-           "read_document", "read_json_object", "verify_files"]
+__all__ = ["DOCUMENT_SUFFIXES", "STDIN", "Batch", "VerifyOptions", "WorkerMemory", "collect_files", "input_name",
+           "is_stdin", "peak_rss_kib", "read_document", "read_input", "read_json_object", "verify_files"]
 
 DOCUMENT_SUFFIXES = (".json", ".jsonld", ".jwt", ".sd-jwt", ".cose", ".vc", ".vp")
 
@@ -84,42 +84,76 @@ class VerifyOptions:
         return [read_json_object(Path(path)) for path in self.with_files]
 
 
+STDIN = "-"  # a file argument naming standard input (or, written to, standard output)
+_stdin_read = False
+
+
+def is_stdin(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is ``-``: standard input (standard output, for a file written)."""
+    return os.fspath(path) == STDIN
+
+
+def input_name(path: str | os.PathLike[str]) -> str:
+    """How messages name ``path``: ``standard input`` for ``-``."""
+    return "standard input" if is_stdin(path) else os.fspath(path)
+
+
+def read_input(path: Path) -> bytes:
+    """The bytes of ``path``, or of standard input for ``-`` (which one command reads once: it has one stdin)."""
+    global _stdin_read
+    if not is_stdin(path):
+        return path.read_bytes()
+    if _stdin_read:
+        raise InputError("standard input (-) is already read: give - for one file only")
+    _stdin_read = True
+    return sys.stdin.buffer.read()
+
+
 def read_document(path: Path) -> dict[str, Any] | str:
-    """A credential or presentation from a file: a JSON object, or the text of a JWT / SD-JWT / COSE object."""
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return read_json_object(path)  # the same one-line messages for missing or unreadable files
+    """A credential or presentation from a file (``-``: standard input): a JSON object, or the text of a JWT /
+    SD-JWT / COSE object."""
+    name = input_name(path)
+    data = _read(path)
     stripped = data.strip()
     if stripped[:1] in (b"{", b"[", b'"') or not stripped:
-        return read_json_object(path)
+        return _json_object(data, name)
     try:
         detected = detect(data)
     except InvalidDocument:
-        raise InvalidDocument(f"{path} is neither JSON nor a compact JWT / SD-JWT nor COSE") from None
+        raise InvalidDocument(f"{name} is neither JSON nor a compact JWT / SD-JWT nor COSE") from None
     if detected.format is Format.COSE:
         return data.decode("latin-1")  # raw CBOR (unstripped: its bytes are exact) or base64 text
     if detected.format is Format.JSON:
-        return read_json_object(path)
+        return _json_object(data, name)
     return str(detected.value)
 
 
 def read_json_object(path: Path) -> dict[str, Any]:
-    """A JSON object from a file, or InvalidDocument with a one-line reason."""
+    """A JSON object from a file (``-``: standard input), or InvalidDocument with a one-line reason."""
+    return _json_object(_read(path), input_name(path))
+
+
+def _read(path: Path) -> bytes:
+    """The bytes of a file, or InvalidDocument with a one-line reason."""
     try:
-        document = json.loads(path.read_bytes(), parse_int=parse_json_int)  # a 5,000-digit number is a field problem
+        return read_input(path)
     except FileNotFoundError:
         raise InvalidDocument(f"file not found: {path}") from None
     except IsADirectoryError:
         raise InvalidDocument(f"{path} is a folder, not a file") from None
     except OSError as exc:
-        raise InvalidDocument(f"cannot read {path}: {exc.strerror}") from None
+        raise InvalidDocument(f"cannot read {input_name(path)}: {exc.strerror}") from None
+
+
+def _json_object(data: bytes, name: str) -> dict[str, Any]:
+    try:
+        document = json.loads(data, parse_int=parse_json_int)  # a 5,000-digit number is a field problem
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InvalidDocument(f"{path} is not valid JSON: {exc}") from None
+        raise InvalidDocument(f"{name} is not valid JSON: {exc}") from None
     except RecursionError:
-        raise InvalidDocument(f"{path} is nested too deeply") from None
+        raise InvalidDocument(f"{name} is nested too deeply") from None
     if not isinstance(document, dict):
-        raise InvalidDocument(f"{path} holds a JSON {type(document).__name__}, not a JSON object")
+        raise InvalidDocument(f"{name} holds a JSON {type(document).__name__}, not a JSON object")
     return document
 
 
@@ -127,6 +161,8 @@ def collect_files(paths: Iterable[Path]) -> list[Path]:
     """The documents to verify: files as given, folders searched recursively by suffix, sorted."""
     found: list[Path] = []
     for path in paths:
+        if is_stdin(path):
+            raise InputError("- (standard input) is one document: verify it alone, not in a batch")
         if path.is_dir():
             found.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.name.endswith(DOCUMENT_SUFFIXES)))
         elif path.exists():
@@ -158,8 +194,7 @@ class _Verifier:
                 challenge=self.options.challenge, domain=self.options.domain, status_source=self.status_source,
                 policy=self.policy, with_credentials=self.beside,
             )
-        outcome = "verified" if result.verified else "undecided" if result.undecided else "not verified"
-        return {"file": path, "outcome": outcome, **result.to_dict()}
+        return result.report(path)  # the shape `vctrade verify --json` prints for one file too
 
 
 @dataclass(frozen=True)
@@ -296,7 +331,7 @@ class Batch(Iterator[dict[str, Any]]):
 def verify_files(files: list[Path], options: VerifyOptions, *, jobs: int = 1) -> Batch:
     """Verify ``files`` (in input order) with ``jobs`` worker processes: a :class:`Batch` of one report per file."""
     if jobs < 1:
-        raise InputError("--jobs must be at least 1")
+        raise InputError(f"jobs must be at least 1, not {jobs}")
     options.policy()  # a bad policy or --with file is a usage error before any work starts
     options.beside()
     return Batch([str(path) for path in files], options, jobs)

@@ -156,7 +156,7 @@ def _checked_address(host: str, port: int, policy: FetchPolicy, deadline: float,
             if not is_public_address(address):
                 raise FetchRefused(
                     f"{host} resolves to {address}, a private, loopback or link-local address; refused "
-                    "(allow it explicitly with --allow-private-hosts)",
+                    "(this fetch policy does not allow private hosts)",
                     code="blocked_address",
                 )
     return str(addresses[0])

@@ -82,8 +82,11 @@ def issue(
     :class:`~vctrade.errors.TradeDocumentError` naming each problem. With a
     ``registry``, it gets an entry in each status list its issuer keeps and is
     recorded once secured. ``format`` is ``di`` (a Data Integrity proof by
-    ``suite``), ``jose`` (vc+jwt), ``sd-jwt``, ``jwt-1.1`` or ``cose``. The
-    caller's document is never modified.
+    ``suite``), ``jose`` (vc+jwt), ``sd-jwt``, ``jwt-1.1`` or ``cose``. An
+    SD-JWT's ``disclosable`` claims (JSON pointers) may not include one the
+    credential's schemas or rules require: every presentation that hid it would
+    fail verification (:class:`~vctrade.errors.InputError` naming the claim and
+    the requirement). The caller's document is never modified.
     """
     if format not in FORMATS:
         raise InputError(f"format must be one of {', '.join(FORMATS)}, not {format!r}")
@@ -162,5 +165,66 @@ def _secure(credential: dict[str, Any], key: Key, format: str, method: str, suit
         return cose_text(sign_cose(credential, key, verification_method=method))
     if not disclosable:
         raise InputError("an SD-JWT needs at least one disclosable claim (a JSON pointer)")
+    _refuse_needed_disclosable(credential, disclosable, loader)
     return issue_sd_jwt(credential, key, disclosable=list(disclosable), holder_key=holder_key,
                         verification_method=method, loader=loader)
+
+
+_HIDDEN = object()  # marks a claim the simulated holder hid
+
+
+def _refuse_needed_disclosable(credential: dict[str, Any], disclosable: Sequence[str], loader: DocumentLoader) -> None:
+    """Refuse to make disclosable a claim that the credential's schemas or rules need.
+
+    A holder may hide any disclosable claim; the verifier then judges the credential without it. A claim its
+    type's schema requires (or a rule needs) would make every presentation that hides it fail verification, so
+    it is refused here, naming the claim and the requirement. Each pointer is tried alone, then all together (two
+    goods hidden may leave none where at least one is required).
+    """
+    before = set(claims_problems(credential, loader))
+    refused: list[str] = []
+    pointers = list(dict.fromkeys(disclosable))
+    for pointer in pointers:
+        hidden = _hide(credential, [pointer])
+        new = [p for p in claims_problems(hidden, loader) if p not in before] if hidden is not None else []
+        if new:
+            refused.append(f"{pointer} — {'; '.join(new)}")
+    if not refused and len(pointers) > 1:
+        hidden = _hide(credential, pointers)
+        new = [p for p in claims_problems(hidden, loader) if p not in before] if hidden is not None else []
+        if new:
+            refused.append(f"{', '.join(pointers)} hidden together — {'; '.join(new)}")
+    if refused:
+        raise InputError("cannot make disclosable a claim the credential's schema or rules require (a presentation "
+                         "that hid it would fail verification): " + "; ".join(refused))
+
+
+def _hide(credential: dict[str, Any], pointers: Sequence[str]) -> dict[str, Any] | None:
+    """``credential`` as a verifier sees it when the holder hides the claims at ``pointers`` (None if one of them
+    names no claim: the SD-JWT issuer reports that)."""
+    copied = copy.deepcopy(credential)
+    for pointer in sorted(pointers, key=lambda p: -p.count("/")):  # a claim before the object holding it
+        if not pointer.startswith("/") or pointer == "/":
+            return None
+        parts = [part.replace("~1", "/").replace("~0", "~") for part in pointer[1:].split("/")]
+        node: Any = copied
+        try:
+            for part in parts[:-1]:
+                node = node[int(part)] if isinstance(node, list) else node[part]
+            if isinstance(node, list):
+                node[int(parts[-1])] = _HIDDEN
+            elif isinstance(node, dict) and parts[-1] in node:
+                node[parts[-1]] = _HIDDEN
+            else:
+                return None
+        except (KeyError, IndexError, ValueError, TypeError):
+            return None
+    return _without_hidden(copied)  # type: ignore[no-any-return]
+
+
+def _without_hidden(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {name: _without_hidden(value) for name, value in node.items() if value is not _HIDDEN}
+    if isinstance(node, list):
+        return [_without_hidden(item) for item in node if item is not _HIDDEN]
+    return node

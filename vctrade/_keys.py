@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.hazmat.primitives.asymmetric.utils import (
@@ -32,7 +33,7 @@ from vctrade._encoding import (
 )
 from vctrade.errors import EncodingError, InvalidKey, UnsupportedError
 
-__all__ = ["Key", "KeyType", "KEY_TYPES"]
+__all__ = ["Key", "KeyType", "KEY_TYPES", "is_encrypted_key"]
 
 KeyType = Literal["Ed25519", "P-256", "P-384", "P-521", "secp256k1"]
 
@@ -152,21 +153,69 @@ class Key:
         return key
 
     @classmethod
-    def from_pem(cls, pem: bytes, passphrase: str | None = None) -> Key:
-        """Load a PEM private key (PKCS#8 / SEC1) or public key (SPKI)."""
+    def from_pem(cls, pem: bytes, passphrase: str | None = None, *, name: str = "the PEM key") -> Key:
+        """Load a PEM private key (PKCS#8 / SEC1, encrypted or not) or public key (SPKI).
+
+        A file holding other PEM blocks too (a certificate chain beside its key) is read for its key; one
+        holding only a certificate or a certificate request is refused, saying so.
+        """
         # cryptography's serialization package imports its SSH support (~5 ms): only when a PEM is read or written
         from cryptography.hazmat.primitives import serialization
 
-        password = passphrase.encode() if passphrase else None
-        try:
-            loaded: Any = serialization.load_pem_private_key(pem, password=password)
-        except ValueError:
+        blocks = _pem_blocks(pem)
+        private_blocks = [block for label, block in blocks if label.endswith("PRIVATE KEY")]
+        public_blocks = [block for label, block in blocks if label == "PUBLIC KEY"]
+        labels = {label for label, _ in blocks}
+        if "OPENSSH PRIVATE KEY" in labels:
+            return cls._from_openssh(next(b for label, b in blocks if label == "OPENSSH PRIVATE KEY"), passphrase, name)
+        if not private_blocks and not public_blocks:
+            if any(label in ("CERTIFICATE", "X509 CERTIFICATE", "TRUSTED CERTIFICATE") for label in labels):
+                raise InvalidKey(f"{name} is an X.509 certificate, not a private key: give the key file the "
+                                 "certificate was issued for")
+            if any("CERTIFICATE REQUEST" in label for label in labels):
+                raise InvalidKey(f"{name} is a certificate signing request, not a private key")
+            raise InvalidKey(f"{name} is not a PEM key vctrade can read" + (f" (it holds {', '.join(sorted(labels))})"
+                                                                            if labels else ""))
+        loaded: Any
+        if private_blocks:
+            block = private_blocks[0]
+            if _pem_is_encrypted(block) and not passphrase:
+                raise InvalidKey(f"{name} is an encrypted PEM key: it needs its passphrase")
+            password = passphrase.encode("utf-8") if passphrase and _pem_is_encrypted(block) else None
             try:
-                loaded = serialization.load_pem_public_key(pem)
+                loaded = serialization.load_pem_private_key(block, password=password)
             except ValueError as exc:
-                raise InvalidKey("not a PEM key vctrade can read") from exc
-        except TypeError as exc:
-            raise InvalidKey(f"PEM passphrase problem: {exc}") from exc
+                if password is not None:
+                    raise InvalidKey(f"cannot decrypt {name}: wrong passphrase or damaged key") from exc
+                raise InvalidKey(f"{name} is not a PEM key vctrade can read") from exc
+            except TypeError as exc:
+                raise InvalidKey(f"{name}: {exc}") from exc
+            except UnsupportedAlgorithm as exc:
+                raise UnsupportedError(f"{name} uses a PEM encryption vctrade cannot read: {exc}") from exc
+        else:
+            try:
+                loaded = serialization.load_pem_public_key(public_blocks[0])
+            except ValueError as exc:
+                raise InvalidKey(f"{name} is not a PEM key vctrade can read") from exc
+        return cls._from_loaded(loaded)
+
+    @classmethod
+    def _from_openssh(cls, block: bytes, passphrase: str | None, name: str) -> Key:
+        from cryptography.hazmat.primitives import serialization
+
+        try:
+            loaded: Any = serialization.load_ssh_private_key(block, password=passphrase.encode("utf-8") if passphrase else None)
+        except TypeError as exc:  # encrypted without a passphrase
+            raise InvalidKey(f"{name} is an encrypted OpenSSH key: it needs its passphrase") from exc
+        except ValueError as exc:
+            raise InvalidKey(f"cannot read the OpenSSH key {name}: {exc}") from exc
+        except UnsupportedAlgorithm as exc:
+            raise UnsupportedError(f"{name}: {exc}") from exc
+        return cls._from_loaded(loaded)
+
+    @classmethod
+    def _from_loaded(cls, loaded: Any) -> Key:
+        """A Key from a ``cryptography`` private or public key object."""
         private = loaded if isinstance(loaded, (ed25519.Ed25519PrivateKey, ec.EllipticCurvePrivateKey)) else None
         public = private.public_key() if private is not None else loaded
         if isinstance(public, ed25519.Ed25519PublicKey):
@@ -185,31 +234,45 @@ class Key:
             data = path.read_bytes()
         except FileNotFoundError as exc:
             raise InvalidKey(f"key file not found: {path}") from exc
+        except IsADirectoryError as exc:
+            raise InvalidKey(f"{path} is a folder, not a key file") from exc
         except OSError as exc:
             raise InvalidKey(f"cannot read key file {path}: {exc.strerror}") from exc
+        return cls.parse(data, passphrase, name=str(path))
+
+    @classmethod
+    def parse(cls, data: bytes, passphrase: str | None = None, *, name: str = "the key") -> Key:
+        """A key from the bytes of a key file (``name`` says where they came from, in messages)."""
         text = data.strip()
-        if text.startswith(b"-----BEGIN"):
-            return cls.from_pem(text, passphrase)
+        if text.startswith(b"-----BEGIN") or b"\n-----BEGIN " in text:
+            return cls.from_pem(text, passphrase, name=name)
+        if text[:1] == b"\x30" and _is_der_certificate(text):
+            raise InvalidKey(f"{name} is an X.509 certificate (DER), not a private key: give the key file the "
+                             "certificate was issued for")
         try:
             jwk = json.loads(text)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise InvalidKey(f"{path} is not a key file (expected a JWK, an encrypted JWK or PEM)") from exc
+            raise InvalidKey(f"{name} is not a key file (expected a JWK, an encrypted JWK or PEM)") from exc
         if isinstance(jwk, dict) and jwk.get("format") == _ENVELOPE:
-            return cls.from_jwk(_decrypt_jwk(jwk, passphrase, path))
+            return cls.from_jwk(_decrypt_jwk(jwk, passphrase, name))
         if isinstance(jwk, dict) and "kty" not in jwk and "publicKeyMultibase" in jwk:
             secret = jwk.get("secretKeyMultibase") or jwk.get("privateKeyMultibase")
             return cls.from_multibase(jwk["publicKeyMultibase"], secret)
         if not isinstance(jwk, dict) or "kty" not in jwk:
-            raise InvalidKey(f"{path} is not a key file (no 'kty': expected a JWK)")
+            raise InvalidKey(f"{name} is not a key file (no 'kty': expected a JWK)")
         return cls.from_jwk(jwk)
+
+    def export(self, passphrase: str | None = None) -> str:
+        """The text of this key's file: its JWK (private parts included), encrypted when ``passphrase`` is given."""
+        jwk = self.to_jwk(private=self.has_private)
+        return _encrypt_jwk(jwk, passphrase) if passphrase else json.dumps(jwk, indent=2) + "\n"
 
     def save(self, path: str | os.PathLike[str], passphrase: str | None = None, *, overwrite: bool = False) -> Path:
         """Write the key as a JWK file with mode 0600 (encrypted when ``passphrase`` is given)."""
         path = Path(path)
         if path.exists() and not overwrite:
             raise InvalidKey(f"{path} already exists; refusing to overwrite a key file")
-        jwk = self.to_jwk(private=self.has_private)
-        payload = _encrypt_jwk(jwk, passphrase) if passphrase else json.dumps(jwk, indent=2) + "\n"
+        payload = self.export(passphrase)
         flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
         fd = os.open(path, flags, 0o600)
         try:
@@ -389,6 +452,58 @@ def public_key_from_raw(key_type: str, raw: bytes) -> Key:
 
 
 _ENVELOPE = "vctrade-encrypted-jwk"
+_PEM_BEGIN = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----")
+
+
+def _pem_blocks(pem: bytes) -> list[tuple[str, bytes]]:
+    """Each PEM block of ``pem``: its label (``PRIVATE KEY``, ``CERTIFICATE``…) and its text."""
+    blocks = []
+    for match in _PEM_BEGIN.finditer(pem):
+        label = match.group(1).decode("ascii")
+        end_marker = b"-----END " + match.group(1) + b"-----"
+        end = pem.find(end_marker, match.end())
+        if end >= 0:
+            blocks.append((label, pem[match.start():end + len(end_marker)] + b"\n"))
+    return blocks
+
+
+def _pem_is_encrypted(block: bytes) -> bool:
+    """A PKCS#8 ``ENCRYPTED PRIVATE KEY``, or a traditional PEM key with a ``Proc-Type: 4,ENCRYPTED`` header."""
+    return block.startswith(b"-----BEGIN ENCRYPTED PRIVATE KEY-----") or b"Proc-Type: 4,ENCRYPTED" in block
+
+
+def _is_der_certificate(data: bytes) -> bool:
+    from cryptography import x509
+
+    try:
+        x509.load_der_x509_certificate(data)
+    except ValueError:
+        return False
+    return True
+
+
+def is_encrypted_key(data: bytes) -> bool:
+    """Whether the bytes of a key file hold a passphrase-encrypted key (vctrade's encrypted JWK, an encrypted PEM
+    or OpenSSH key): reading it needs the passphrase."""
+    text = data.strip()
+    if text.startswith(b"{"):
+        try:
+            envelope = json.loads(text)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return False
+        return isinstance(envelope, dict) and envelope.get("format") == _ENVELOPE
+    blocks = _pem_blocks(text)
+    if any(label == "OPENSSH PRIVATE KEY" for label, _ in blocks):
+        from cryptography.hazmat.primitives import serialization
+
+        try:
+            serialization.load_ssh_private_key(next(b for label, b in blocks if label == "OPENSSH PRIVATE KEY"), None)
+        except TypeError:
+            return True
+        except (ValueError, UnsupportedAlgorithm):
+            return False
+        return False
+    return any(label.endswith("PRIVATE KEY") and _pem_is_encrypted(block) for label, block in blocks)
 
 
 def _scrypt(passphrase: str, salt: bytes) -> bytes:
@@ -410,12 +525,12 @@ def _encrypt_jwk(jwk: dict[str, str], passphrase: str) -> str:
     return json.dumps(envelope, indent=2) + "\n"
 
 
-def _decrypt_jwk(envelope: dict[str, Any], passphrase: str | None, path: Path) -> dict[str, Any]:
+def _decrypt_jwk(envelope: dict[str, Any], passphrase: str | None, path: str) -> dict[str, Any]:
     from cryptography.exceptions import InvalidTag
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
     if not passphrase:
-        raise InvalidKey(f"{path} is encrypted; give its passphrase (--passphrase or VCTRADE_KEY_PASSPHRASE)")
+        raise InvalidKey(f"{path} is encrypted: it needs its passphrase")
     header = {k: envelope.get(k) for k in ("format", "kdf", "n", "r", "p", "cipher")}
     if header != {"format": _ENVELOPE, "kdf": "scrypt", "n": 2**15, "r": 8, "p": 1, "cipher": "A256GCM"}:
         raise InvalidKey(f"{path}: unsupported encrypted key parameters")

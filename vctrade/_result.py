@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-__all__ = ["Check", "VerificationResult", "Status", "PASSED", "FAILED", "ERROR", "failure_check"]
+__all__ = ["Check", "VerificationResult", "Status", "Outcome", "PASSED", "FAILED", "ERROR", "failure_check", "describe"]
 
 Status = Literal["passed", "failed", "error"]
+Outcome = Literal["verified", "not verified", "undecided"]
 PASSED: Status = "passed"
 FAILED: Status = "failed"
 ERROR: Status = "error"
@@ -65,8 +66,16 @@ class VerificationResult:
 
     @property
     def failures(self) -> tuple[Check, ...]:
-        """The checks that did not pass."""
-        return tuple(check for check in self.checks if check.status != PASSED)
+        """Every check that did not pass, this result's and its nested results' (credentials, workflow, policy)."""
+        return tuple(check for check in self.all_checks() if check.status != PASSED)
+
+    @property
+    def outcome(self) -> Outcome:
+        """``verified``, ``not verified`` (something failed) or ``undecided`` (nothing failed, something could not be
+        decided)."""
+        if self.verified:
+            return "verified"
+        return "undecided" if self.undecided else "not verified"
 
     def to_dict(self) -> dict[str, Any]:
         """The result as one JSON object."""
@@ -80,6 +89,30 @@ class VerificationResult:
         if self.nested:
             data["results"] = [result.to_dict() for result in self.nested]
         return data
+
+    def report(self, file: str | None = None) -> dict[str, Any]:
+        """The one JSON shape ``vctrade verify --json`` prints for each document, one file or many.
+
+        ``file`` (the path given, or None), ``outcome``, a flat ``failures`` list — every check that did not
+        pass, nested ones (a presentation's credentials, the workflow's, the policy's) included, each with the
+        ``document`` it belongs to — then what :meth:`to_dict` holds (``verified``, ``type``, ``id``, ``issuer``,
+        ``checks``, ``results``).
+        """
+        return {"file": file, "outcome": self.outcome, "failures": self._failure_records(None), **self.to_dict()}
+
+    def _failure_records(self, where: str | None) -> list[dict[str, str]]:
+        label = where or self.document_type
+        found = [check.to_dict() | {"document": label} for check in self.checks if check.status != PASSED]
+        for index, nested in enumerate(self.nested):
+            found.extend(nested._failure_records(f"{label} > {describe(nested, index)}"))
+        return found
+
+
+def describe(result: VerificationResult, index: int) -> str:
+    """How a report names a nested result: ``policy: <name>``, ``workflow: <name>``, or ``credential 1 (<id>)``."""
+    if result.document_type in ("policy", "workflow"):
+        return f"{result.document_type}: {result.id}"
+    return f"{result.document_type} {index} ({result.id or 'no id'})"
 
 
 def failure_check(name: str, exc: Exception, subject: str) -> Check:

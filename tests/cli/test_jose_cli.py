@@ -46,7 +46,7 @@ def test_jose_sd_jwt_and_presentation(tmp_path: Path, run_cli: Callable[..., Com
     assert shown_text.returncode == 0 and "SD-JWT vc+sd-jwt with 1 disclosure(s)" in shown_text.stdout
     assert "INV-7" in shown_text.stdout and "812.5" not in shown_text.stdout  # the hidden price stays hidden
     batch = run_cli("verify", str(tmp_path), "--json")  # .json, .jwt and .sd-jwt files together
-    assert len(batch.stdout.splitlines()) == 5
+    assert len(batch.stdout.splitlines()) == 6  # five documents and the batch's summary
 
 
 def test_legacy_jwt_and_bad_options(tmp_path: Path, run_cli: Callable[..., CompletedProcess[str]], fixtures_dir: Path) -> None:
@@ -58,7 +58,7 @@ def test_legacy_jwt_and_bad_options(tmp_path: Path, run_cli: Callable[..., Compl
     assert run_cli("verify", str(tmp_path / "l.jwt")).returncode == 0
     (tmp_path / "v2.json").write_text(json.dumps(CREDENTIAL))
     v2 = run_cli("sign", str(tmp_path / "v2.json"), "--key", key, "--format", "jwt-1.1")
-    assert v2.returncode == 2 and "--format jose" in v2.stderr  # VCDM 2.0 has nothing to map to nbf
+    assert v2.returncode == 2 and "use vc+jwt (format jose)" in v2.stderr  # VCDM 2.0 has nothing to map to nbf
     bad = run_cli("sign", str(tmp_path / "l.json"), "--key", key, "--format", "cbor")
     assert bad.returncode == 2 and "--format must be" in bad.stderr
     no_pointer = run_cli("sign", str(tmp_path / "l.json"), "--key", key, "--format", "sd-jwt")

@@ -87,8 +87,10 @@ def test_batch_of_a_folder_with_two_jobs(issued: Path, tmp_path: Path, run_cli: 
     (folder / "broken.json").write_text("{")
     result = run_cli("verify", str(folder), "--jobs", "2", "--json")
     assert result.returncode == 1
-    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    *lines, summary = [json.loads(line) for line in result.stdout.splitlines()]  # a report per file, then a summary
     assert len(lines) == 8 and [Path(r["file"]).name for r in lines][:2] == ["broken.json", "coo-0.json"]
+    assert summary["summary"] | {"failedChecks": {}} == {"outcome": "not verified", "documents": 8, "verified": 6,
+                                                         "notVerified": 2, "undecided": 0, "failedChecks": {}}
     outcomes = {Path(r["file"]).name: r["outcome"] for r in lines}
     assert outcomes["tampered.json"] == "not verified" and outcomes["broken.json"] == "not verified"
     assert sum(o == "verified" for o in outcomes.values()) == 6

@@ -145,7 +145,7 @@ def add_proof(
         known = {p.get("id") for p in existing if isinstance(p, dict)}
         for wanted in previous_proof if isinstance(previous_proof, list) else [previous_proof]:
             if wanted not in known:
-                raise SigningError(f"--previous-proof {wanted!r}: the document has no proof with that id")
+                raise SigningError(f"previous proof {wanted!r}: the document has no proof with that id")
     options: dict[str, Any] = {"@context": [own_context]} if proof_context else {}
     options["type"] = suite.proof_type
     if proof_id is not None:
@@ -234,12 +234,13 @@ def _time_checks(label: str, proof: dict[str, Any], context: _ProofContext) -> I
         except InvalidDocument as exc:
             yield Check(f"{label}.{name}", FAILED, f"invalid_{name}", f"proof {name}: {exc}")
             continue
+        shown = format_datetime(moment)  # every time vctrade prints in one format: 2026-06-01T00:00:00Z
         if name == "created" and moment > context.now + context.skew:
-            yield Check(f"{label}.created", FAILED, "created_in_future", f"proof created in the future ({proof[name]})")
+            yield Check(f"{label}.created", FAILED, "created_in_future", f"proof created in the future ({shown})")
         elif name == "expires" and moment < context.now - context.skew:
-            yield Check(f"{label}.expires", FAILED, "proof_expired", f"proof expired at {proof[name]}")
+            yield Check(f"{label}.expires", FAILED, "proof_expired", f"proof expired at {shown}")
         else:
-            yield Check(f"{label}.{name}", PASSED, f"{name}_ok", f"{name} {proof[name]}")
+            yield Check(f"{label}.{name}", PASSED, f"{name}_ok", f"{name} {shown}")
 
 
 def _verify_one(proof: Any, label: str, context: _ProofContext) -> Iterator[Check]:
@@ -309,10 +310,19 @@ def _verify_one(proof: Any, label: str, context: _ProofContext) -> Iterator[Chec
     yield _signature_check(label, proof, suite, method, controller_doc.id, context)
 
 
+def _shown(value: Any) -> str:
+    """A challenge (nonce) in a message: long ones cut to their start, an absent one named."""
+    if value is None:
+        return "none"
+    text = value if isinstance(value, str) else json.dumps(value)
+    return text if len(text) <= 16 else text[:8] + "…"
+
+
 def _challenge_checks(label: str, proof: dict[str, Any], context: _ProofContext) -> Iterator[Check]:
     if context.challenge is not None:
         if proof.get("challenge") != context.challenge:
-            yield Check(f"{label}.challenge", FAILED, "challenge_mismatch", "the proof's challenge is not the expected one")
+            yield Check(f"{label}.challenge", FAILED, "challenge_mismatch",
+                        f"expected {_shown(context.challenge)}, got {_shown(proof.get('challenge'))}")
         else:
             yield Check(f"{label}.challenge", PASSED, "challenge_ok", "challenge matches")
     if context.domain is not None:

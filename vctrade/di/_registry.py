@@ -78,5 +78,5 @@ def default_suite_for(key_type: str) -> Cryptosuite:
     """The default suite for a key: eddsa-rdfc-2022 for Ed25519, ecdsa-rdfc-2019 for P-256/P-384."""
     name = _DEFAULTS.get(key_type) or BUNDLED_DEFAULTS.get(key_type)
     if name is None:
-        raise UnsupportedError(f"no Data Integrity cryptosuite signs with {key_type} keys (use JOSE: --format jose)")
+        raise UnsupportedError(f"no Data Integrity cryptosuite signs with {key_type} keys (secure it with JOSE instead: format jose)")
     return get_suite(name)

@@ -264,7 +264,7 @@ def sign_legacy_jwt(credential: dict[str, Any], key: Key, *, verification_method
     if data_model_version(credential) != "1.1":
         # VC-JWT maps VC 1.1 fields (issuanceDate, expirationDate); a VCDM 2.0 credential is a vc+jwt.
         raise InvalidDocument("a VC 1.1 JWT secures a VC 1.1 credential (first @context "
-                              "https://www.w3.org/2018/credentials/v1); for VCDM 2.0 use vc+jwt (--format jose)")
+                              "https://www.w3.org/2018/credentials/v1); for VCDM 2.0 use vc+jwt (format jose)")
     document, method = _issuer_and_method(credential, key, verification_method)
     problems = structure_problems(document)
     if problems:

@@ -32,7 +32,11 @@ __all__ = ["issue", "disclose", "parse_sd_jwt", "reconstruct", "SdJwt", "JWT_CLA
 
 # JWT / SD-JWT claims that belong to the JOSE layer, not to the credential's JSON-LD.
 JWT_CLAIMS = ("iss", "sub", "aud", "exp", "nbf", "iat", "jti", "cnf", "nonce", "_sd_alg", "status")
-_UNDISCLOSABLE = ("@context", "type", "issuer", "id")
+# Top-level claims a holder must not be able to hide: what the credential is and who issued it, and what
+# verifiers judge it by — its validity period, its status (revocation) and its schemas (SD-JWT VC says the same
+# of exp, nbf and status).
+_UNDISCLOSABLE = ("@context", "type", "issuer", "id", "validFrom", "validUntil", "credentialStatus",
+                  "credentialSchema")
 
 
 def _digest(disclosure: str) -> str:
@@ -101,7 +105,7 @@ def issue(
         try:
             disclosures.append(_make_disclosable(payload, path, os.urandom(16)))
         except (KeyError, IndexError, ValueError, TypeError):
-            raise InputError(f"--disclosable {pointer}: no such claim in the credential") from None
+            raise InputError(f"disclosable claim {pointer}: no such claim in the credential") from None
     payload.update({"iss": signer, "iat": int(now if now is not None else time.time()), "_sd_alg": "sha-256"})
     if holder_key is not None:
         payload["cnf"] = {"jwk": holder_key.to_jwk()}
@@ -243,11 +247,11 @@ def disclose(
             try:
                 node = node[int(part)] if isinstance(node, list) else node[part]
             except (KeyError, IndexError, ValueError, TypeError):
-                raise InputError(f"--reveal {pointer}: no such claim in the credential") from None
+                raise InputError(f"claim to reveal {pointer}: no such claim in the credential") from None
     presentation = "~".join([parsed.jws.token, *keep]) + "~"
     if holder_key is None:
         if nonce or audience:
-            raise InputError("--nonce/--audience need the holder's --key for key binding")
+            raise InputError("a nonce or an audience is for key binding, which needs the holder's key")
         return presentation
     confirmation = parsed.jws.payload.get("cnf", {})
     if not isinstance(confirmation, dict) or confirmation.get("jwk") != holder_key.to_jwk():

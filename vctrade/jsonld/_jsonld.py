@@ -227,8 +227,8 @@ class DocumentLoader:
             if found is None:
                 if url not in self._index:
                     raise ContextError(
-                        f"unknown JSON-LD context {url}: it is not bundled and was not added "
-                        "(add it explicitly with --context URL=FILE); contexts are never fetched"
+                        f"unknown JSON-LD context {url}: it is neither bundled nor added to the loader; "
+                        "contexts are never fetched"
                     )
                 found = self._documents[url] = self._load_bundled(url)
         return found

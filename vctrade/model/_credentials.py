@@ -225,11 +225,11 @@ def validity_problem(document: dict[str, Any], now: datetime, skew: timedelta) -
     if start_name in document:
         start = parse_datetime(document[start_name])
         if now + skew < start:
-            return f"not valid yet: {start_name} is {document[start_name]}"
+            return f"not valid yet: {start_name} is {format_datetime(start)}"
     if end_name in document:
         end = parse_datetime(document[end_name])
         if now - skew > end:
-            return f"expired: {end_name} was {document[end_name]}"
+            return f"expired: {end_name} was {format_datetime(end)}"
     if start_name in document and end_name in document:
         if parse_datetime(document[end_name]) < parse_datetime(document[start_name]):
             return f"{end_name} is before {start_name}"

@@ -8,7 +8,10 @@
     POST /credentials/status                {credentialId, action: revoke|suspend|reinstate, reason}
     GET  /status/{path}                     published status lists
     GET  /.well-known/did.json              the service's did:web document, when an issuer uses one
-    GET  /openapi.json                      the OpenAPI document
+    GET  /openapi.json                      the OpenAPI document (request/response schemas, bearer security)
+    GET  /docs                              the API's Swagger UI, served by the service (no CDN)
+
+Each request is logged on stderr in one line (``vctrade.service._access``): never a body, a header or a query.
 
 Issue, derive and status need a bearer token (``vctrade.service._oauth`` checks it): a static token of
 ``[auth] tokens``, an OAuth2 access token — a JWT — of the configured ``[auth.oauth2]`` issuer (checked against
@@ -46,6 +49,7 @@ from anyio import CapacityLimiter, to_thread
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, JSONResponse
+from fastapi_offline import FastAPIOffline
 
 from vctrade._batch import VerifyOptions
 from vctrade._http import FetchSlots
@@ -67,8 +71,10 @@ from vctrade.errors import (
     VctradeError,
 )
 from vctrade.jose import envelope
+from vctrade.service._access import install_access_log
 from vctrade.service._config import IssuerConfig, ServiceConfig
 from vctrade.service._oauth import authenticate, require_scope, token_router
+from vctrade.service._openapi import install_openapi
 from vctrade.service._requests import read_json_object
 from vctrade.status import Registry
 from vctrade.verification import verify
@@ -290,8 +296,9 @@ def create_app(config: ServiceConfig, *, clock: Callable[[], float] = time.time)
     """The ASGI application (FastAPI) for ``config``; ``clock`` (seconds since the epoch) times access tokens."""
     service = Service(config)
     verifications = _Verifications(config, service)
-    app = FastAPI(title="vctrade", version="0.1.0", docs_url=None, redoc_url=None,
-                  description="Issue, verify and manage the status of verifiable credentials (W3C VC API).")
+    # /docs: Swagger UI from the service itself (fastapi-offline ships its files: no CDN, works offline)
+    app = FastAPIOffline(title="vctrade", version="0.1.0", docs_url="/docs", redoc_url=None, static_url="/docs/static",
+                         description="Issue, verify and manage the status of verifiable credentials (W3C VC API).")
 
     @app.exception_handler(VctradeError)
     async def library_error(_request: Request, exc: VctradeError) -> JSONResponse:
@@ -377,4 +384,9 @@ def create_app(config: ServiceConfig, *, clock: Callable[[], float] = time.time)
         app.include_router(token_router(config, clock=clock))
     if config.traceability is not None:
         _mount_traceability(app, config, service)
+    from vctrade.service._verifier_page import verifier_page_router  # GET /verify: the verifier page (its module)
+
+    app.include_router(verifier_page_router(config, verifications.run))
+    install_openapi(app, config)  # request/response schemas and the bearer security scheme in /openapi.json
+    install_access_log(app)  # last: the outermost middleware logs every answer
     return app

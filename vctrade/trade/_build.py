@@ -1,28 +1,87 @@
-"""What the trade builders share: request loading, normalisation, assembling the credential."""
+"""What the trade builders share: request loading, normalisation, assembling the credential, request templates.
+
+A request is read as the user wrote it: YAML dates stay strings (no naive datetimes), only ``true``/``false`` are
+booleans (``NO``, Norway's country code, stays text), and every number keeps the text it was written as — so that
+a field the type's schema wants as text (an HS code written ``7208.10``, which YAML reads as the number 7208.1, a
+postal code written ``07029``) becomes exactly that text when the credential is assembled (:func:`finish_credential`).
+"""
 
 from __future__ import annotations
 
 import json
+import re
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from vctrade.errors import InvalidDocument
+from vctrade.errors import InvalidDocument, UnsupportedError
 from vctrade.model._credentials import VC_V2_CONTEXT
 
-__all__ = ["load_request", "finish_credential", "typed", "with_address"]
+__all__ = ["load_request", "finish_credential", "typed", "with_address", "request_template", "request_templates"]
+
+
+class _WrittenInt(int):
+    """An integer read from a request file, with the text it was written as."""
+
+    written: str
+
+
+class _WrittenFloat(float):
+    """A number with a fraction read from a request file, with the text it was written as (``7208.10``)."""
+
+    written: str
+
+
+def _written(value: Any, text: str) -> Any:
+    """``value`` (a number) remembering ``text``; anything else as it is."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return value
+    number: _WrittenInt | _WrittenFloat = _WrittenInt(value) if isinstance(value, int) else _WrittenFloat(value)
+    number.written = text
+    return number
+
+
+def _plain(node: Any) -> Any:
+    """``node`` with every container copied and every remembered number a plain int or float again."""
+    if isinstance(node, dict):
+        return {name: _plain(value) for name, value in node.items()}
+    if isinstance(node, list):
+        return [_plain(item) for item in node]
+    if isinstance(node, _WrittenInt):
+        return int(node)
+    if isinstance(node, _WrittenFloat):
+        return float(node)
+    return node
+
+
+_YAML_BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
 
 
 def _yaml_load(text: str, path: Path) -> Any:
-    """YAML without implicit timestamps: dates stay the strings the user wrote (no naive datetimes)."""
+    """YAML read as written: no implicit timestamps (dates stay the strings the user wrote, no naive datetimes),
+    booleans only from true/false (YAML 1.2: ``NO`` and ``on`` stay text), numbers remembering their text."""
     import yaml  # only requests written in YAML need it
 
     class StringDatesLoader(yaml.SafeLoader):
         pass
 
+    def resolvers(tag: str, regexp: Any) -> list[tuple[str, Any]]:
+        if tag == "tag:yaml.org,2002:timestamp":
+            return []
+        return [(tag, _YAML_BOOL if tag == "tag:yaml.org,2002:bool" else regexp)]
+
     StringDatesLoader.yaml_implicit_resolvers = {
-        key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-        for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+        key: [pair for tag, regexp in found for pair in resolvers(tag, regexp)]
+        for key, found in yaml.SafeLoader.yaml_implicit_resolvers.items()
     }
+
+    def number(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+        constructed = (loader.construct_yaml_int(node) if node.tag == "tag:yaml.org,2002:int"
+                       else loader.construct_yaml_float(node))
+        return _written(constructed, str(node.value))
+
+    StringDatesLoader.add_constructor("tag:yaml.org,2002:int", number)
+    StringDatesLoader.add_constructor("tag:yaml.org,2002:float", number)
     try:
         return yaml.load(text, Loader=StringDatesLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:  # one line: the problem and where, not PyYAML's multi-line excerpt
@@ -43,7 +102,7 @@ def load_request(path: str | Path) -> dict[str, Any]:
         raise InvalidDocument(f"cannot read {path}: {exc}") from None
     if path.suffix == ".json":
         try:
-            data = json.loads(text)
+            data = json.loads(text, parse_int=lambda t: _written(int(t), t), parse_float=lambda t: _written(float(t), t))
         except ValueError as exc:
             raise InvalidDocument(f"{path} is not valid JSON: {exc}") from None
     else:
@@ -107,4 +166,47 @@ def finish_credential(
     credential["credentialSchema"] = {"id": schema_id, "type": "JsonSchema"}
     if credential_status is not None:
         credential["credentialStatus"] = credential_status
-    return credential
+    return _as_written(credential, schema_id)
+
+
+def _as_written(credential: dict[str, Any], schema_id: str) -> dict[str, Any]:
+    """The credential with plain numbers, except where its schema wants text and the request file wrote a number:
+    there, the text as written (``hsCode: 7208.10`` unquoted in YAML is the HS code "7208.10", not 7208.1)."""
+    from vctrade.trade._registry import trade_types  # the registry imports the types, which import this module
+
+    plain: dict[str, Any] = _plain(credential)
+    schema = next((t.schema for t in trade_types().values() if t.schema.id == schema_id), None)
+    if schema is None or not schema.problems(plain):
+        return plain
+    for path in schema.text_given_as_number(credential):
+        original: Any = credential
+        target: Any = plain
+        for part in path[:-1]:
+            original, target = original[part], target[part]
+        value = original[path[-1]]
+        if isinstance(value, (_WrittenInt, _WrittenFloat)):
+            target[path[-1]] = value.written
+    return plain
+
+
+_TEMPLATES = "templates"
+
+
+def request_templates(trade_type: str) -> list[str]:
+    """The names of the request templates shipped for ``trade_type`` (e.g. ``ctpat``, ``eu-aeo`` for ``aeo``)."""
+    folder = resources.files("vctrade.trade") / _TEMPLATES / trade_type
+    if not folder.is_dir():
+        return []
+    return sorted(entry.name.removesuffix(".yaml") for entry in folder.iterdir() if entry.name.endswith(".yaml"))
+
+
+def request_template(trade_type: str, name: str) -> str:
+    """A commented request for ``trade_type`` to fill in (the template ``name``): YAML that ``vctrade issue`` reads.
+
+    :class:`~vctrade.errors.UnsupportedError` naming the templates there are when there is no such one.
+    """
+    names = request_templates(trade_type)
+    if name not in names:
+        offered = f"its templates: {', '.join(names)}" if names else "it has no request templates"
+        raise UnsupportedError(f"no request template {name!r} for {trade_type}; {offered}")
+    return (resources.files("vctrade.trade") / _TEMPLATES / trade_type / f"{name}.yaml").read_text(encoding="utf-8")

@@ -9,8 +9,9 @@ of another type never loads either library.
 from __future__ import annotations
 
 import json
+import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from importlib import resources
 from typing import TYPE_CHECKING, Any
@@ -61,6 +62,26 @@ class JsonSchema:
         errors = sorted(self._compiled().iter_errors(credential), key=lambda e: list(map(str, e.absolute_path)))
         return [_describe(error) for error in errors]
 
+    def text_given_as_number(self, credential: dict[str, Any]) -> list[tuple[str | int, ...]]:
+        """The paths where the schema wants text and the credential has a number (an HS code that YAML read as
+        the number 7208.51, a postal code read as 77029).
+
+        Only jsonschema judges here: the numbers may be int or float subclasses, which jsonschema-rs refuses.
+        """
+        found: list[tuple[str | int, ...]] = []
+
+        def collect(errors: Iterable[ValidationError]) -> None:
+            for error in errors:
+                wanted = error.validator_value
+                wants_text = wanted == "string" or (isinstance(wanted, list) and "string" in wanted)
+                number = isinstance(error.instance, (int, float)) and not isinstance(error.instance, bool)
+                if error.validator == "type" and wants_text and number:
+                    found.append(tuple(error.absolute_path))
+                collect(error.context or ())
+
+        collect(self._compiled().iter_errors(credential))
+        return list(dict.fromkeys(found))
+
 
 def bundled_schema(schema_id: str, file_name: str) -> JsonSchema:
     """A schema shipped in ``vctrade/trade/schemas/``."""
@@ -100,14 +121,29 @@ def add_months(moment: datetime, months: int) -> datetime:
     return moment.replace(year=year, month=month, day=day)
 
 
+_DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def period_problems(credential: dict[str, Any]) -> list[str]:
-    """validFrom/validUntil that do not parse, or end before they start."""
-    start, end = credential.get("validFrom"), credential.get("validUntil")
-    try:
-        start_at = parse_datetime(start) if start is not None else None
-        end_at = parse_datetime(end) if end is not None else None
-    except InvalidDocument as exc:
-        return [str(exc)]
+    """validFrom/validUntil that do not parse (each named, a date without a time with the fix), or end before
+    they start."""
+    moments: dict[str, datetime] = {}
+    problems = []
+    for name in ("validFrom", "validUntil"):
+        value = credential.get(name)
+        if value is None:
+            continue
+        try:
+            moments[name] = parse_datetime(value)
+        except InvalidDocument as exc:
+            if isinstance(value, str) and _DATE_ONLY.fullmatch(value.strip()):
+                problems.append(f"{name}: {value!r} is a date without a time; {name} is a date-time with a timezone, "
+                                f"e.g. {name}: \"{value.strip()}T00:00:00Z\"")
+            else:
+                problems.append(f"{name}: {exc}")
+    if problems:
+        return problems
+    start_at, end_at = moments.get("validFrom"), moments.get("validUntil")
     if start_at and end_at and end_at <= start_at:
         return ["validUntil must be after validFrom"]
     return []

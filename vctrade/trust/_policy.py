@@ -14,8 +14,8 @@ and ``[provenance]``). Policies load from TOML::
     types = ["CTPATCertificate"]
     dids = ["did:web:cbp.example"]
 
-    [presentation]                  # a presentation (or the credentials given) must carry these types
-    required_types = ["CertificateOfOrigin", "AEOCertificate"]
+    [presentation]                  # a presentation (or a credential and those given beside it) must carry
+    required_types = ["CertificateOfOrigin", "AEOCertificate"]   # these types; a lone credential is not judged
 
     # ... and the sections plug-ins registered (see vctrade/trade/_rules.py)
 """
@@ -112,12 +112,18 @@ class TrustedIssuers:
 
 @dataclass(frozen=True)
 class RequiredTypes:
-    """A presentation (or the set of credentials given) must contain each of these types."""
+    """A presentation (or a credential verified with others given beside it) must contain each of these types.
+
+    It judges what was presented together: a lone credential is not a presentation, and is not refused for
+    lacking the others (the rule makes no check for it; the policy's other rules still judge it).
+    """
 
     types: tuple[str, ...]
     name: str = "policy.required-types"
 
     def evaluate(self, subject: PolicyInput) -> list[Check]:
+        if subject.presentation is None and len(subject.credentials) < 2:
+            return []
         present = {t for document, _ in subject.credentials for t in types_of(document)}
         missing = [t for t in self.types if t not in present]
         if missing:

@@ -17,6 +17,7 @@ from vctrade.jsonld._jsonld import DocumentLoader, expanded_types, issuer_depend
 from vctrade.model._credentials import (
     credential_schema_problems,
     data_model_version,
+    format_datetime,
     structure_problems,
     validity_problem,
 )
@@ -89,7 +90,7 @@ def validity_check(document: dict[str, Any], context: VerifyContext) -> Check:
     problem = validity_problem(document, context.now, context.skew)
     if problem:
         return Check("validity-period", FAILED, "outside_validity_period", problem)
-    return Check("validity-period", PASSED, "within_validity_period", f"valid at {context.now.isoformat()}")
+    return Check("validity-period", PASSED, "within_validity_period", f"valid at {format_datetime(context.now)}")
 
 
 def schema_check(document: dict[str, Any], signed: dict[str, Any], loader: DocumentLoader) -> Check | None:

@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
+from os import PathLike
+from pathlib import Path
 from typing import Any
 
 from vctrade._result import ERROR, FAILED, Check, VerificationResult
@@ -39,7 +41,7 @@ __all__ = ["verify"]
 
 
 def verify(
-    document: str | bytes | dict[str, Any],
+    document: str | bytes | dict[str, Any] | PathLike[str],
     *,
     now: datetime | None = None,
     resolver: MethodResolver | None = None,
@@ -60,9 +62,11 @@ def verify(
     ``with_credentials`` given beside) are also judged by its rules; its
     result is nested and a failed rule closes the verdict. ``status_source``
     gives status list credentials (default: HTTPS with a cache); a status that
-    cannot be had is an ``error`` check, never a pass. Raises only for misuse:
-    a naive ``now``.
+    cannot be had is an ``error`` check, never a pass. A path (:class:`~pathlib.Path`) is read: the file holds any
+    of these. Raises only for misuse: :class:`TypeError` for a ``document`` of another type (a list, None …),
+    :class:`~vctrade.errors.InputError` for a file that cannot be read, a naive ``now``.
     """
+    document = _document_of(document)
     context = VerifyContext(
         now=clock(now),
         resolver=resolver or default_resolver(),
@@ -76,6 +80,26 @@ def verify(
     except Exception as exc:  # noqa: BLE001 - the contract: a bad input (or a bug) is a verdict, never a crash
         message = f"verification stopped: {type(exc).__name__}: {exc}"
         return VerificationResult((Check("internal", ERROR, "internal_error", message[:500]),))
+
+
+def _document_of(document: object) -> str | bytes | dict[str, Any]:
+    """What ``verify`` was given, as a document: a path's bytes; TypeError for what is no document at all."""
+    if isinstance(document, (str, bytes, dict)):
+        return document
+    if isinstance(document, (bytearray, memoryview)):
+        return bytes(document)
+    if isinstance(document, PathLike):
+        path = Path(document)
+        try:
+            return path.read_bytes()
+        except FileNotFoundError:
+            raise InputError(f"file not found: {path}") from None
+        except IsADirectoryError:
+            raise InputError(f"{path} is a folder, not a file") from None
+        except OSError as exc:
+            raise InputError(f"cannot read {path}: {exc.strerror}") from None
+    raise TypeError(f"verify() takes a credential or presentation (a dict, JSON text, a JWT / SD-JWT / COSE string or "
+                    f"bytes, or a Path to a file), not {type(document).__name__}")
 
 
 def _verify(

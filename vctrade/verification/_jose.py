@@ -9,6 +9,7 @@ same claims checks as any other.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -129,6 +130,14 @@ def _time_claims(payload: dict[str, Any], context: VerifyContext) -> list[Check]
     return checks
 
 
+def _shown(value: Any) -> str:
+    """A challenge (nonce) in a message: long ones cut to their start, an absent one named."""
+    if value is None:
+        return "none"
+    text = value if isinstance(value, str) else json.dumps(value)
+    return text if len(text) <= 16 else text[:8] + "…"
+
+
 def _key_binding(sd: SdJwt, context: VerifyContext, request: Request) -> list[Check]:
     name = "sd-jwt.key-binding"
     binding = sd.key_binding
@@ -158,7 +167,7 @@ def _key_binding(sd: SdJwt, context: VerifyContext, request: Request) -> list[Ch
     if claims.get("sd_hash") != sd_hash(sd.without_key_binding):
         problems.append("sd_hash does not match the presented SD-JWT")
     if request.challenge is not None and claims.get("nonce") != request.challenge:
-        problems.append("the nonce is not the verifier's challenge")
+        problems.append(f"nonce: expected {_shown(request.challenge)}, got {_shown(claims.get('nonce'))}")
     if request.domain is not None and claims.get("aud") != request.domain:
         problems.append(f"the audience is not {request.domain!r}")
     iat = claims.get("iat")
@@ -208,7 +217,7 @@ class JoseOpened:
         if presentation:
             if request.challenge is not None and payload.get("nonce") != request.challenge:
                 extra.append(Check("jose.nonce", FAILED, "challenge_mismatch",
-                                   "the presentation's nonce is not the expected challenge"))
+                                   f"expected {_shown(request.challenge)}, got {_shown(payload.get('nonce'))}"))
             audience = payload.get("aud")
             if request.domain is not None and request.domain not in (audience if isinstance(audience, list) else [audience]):
                 extra.append(Check("jose.aud", FAILED, "domain_mismatch", f"the presentation's audience is not {request.domain!r}"))
