@@ -281,3 +281,138 @@ def trade(fixture_key: Callable[[str], Key], trade_request: Callable[[str, str],
         "coo": sign(build_origin_credential(trade_request("origin", "usmca-steel"), aceros.did), aceros, created=created),
         "importer": acme,
     }
+
+
+# -- a real PostgreSQL server (the registry's PostgreSQL back-end) ------------------------------------------------
+
+
+class PostgresServer:
+    """A PostgreSQL server of its own in a temporary folder, listening only on a Unix socket there (no TCP port).
+
+    The machine's server binaries (Debian's ``postgresql``: tests/system-packages.sh installs it). As root it runs
+    as the ``postgres`` user (PostgreSQL refuses root). ``database()`` makes a fresh database and gives its URL.
+    """
+
+    def __init__(self) -> None:
+        import glob
+        import pwd
+        import shutil
+
+        initdb = shutil.which("initdb")
+        found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(p.split("/")[4]))
+        if initdb is None and found:
+            initdb = found[-1]
+        if initdb is None:
+            raise RuntimeError("no PostgreSQL server found (initdb): run `sh tests/system-packages.sh` as root")
+        self._bin = Path(initdb).resolve().parent
+        self.folder = Path(tempfile.mkdtemp(prefix="vctrade-pg-"))
+        self._user: str | None = None
+        if os.geteuid() == 0:
+            self._user = "postgres" if _has_user("postgres") else "nobody"
+            entry = pwd.getpwnam(self._user)
+            os.chown(self.folder, entry.pw_uid, entry.pw_gid)
+        self._run([str(self._bin / "initdb"), "-D", str(self.folder / "data"), "-U", "postgres", "--auth=trust",
+                   "-E", "UTF8", "--no-locale", "--no-sync"])
+        self.socket_dir = self.folder
+        self._process = subprocess.Popen(
+            [str(self._bin / "postgres"), "-D", str(self.folder / "data"), "-k", str(self.socket_dir),
+             "-c", "listen_addresses=", "-c", "fsync=off", "-c", "synchronous_commit=off",
+             "-c", "full_page_writes=off", "-c", "max_connections=300", "-c", "shared_buffers=32MB"],
+            stdout=subprocess.DEVNULL, stderr=open(self.folder / "server.log", "wb"), **self._as_user())
+        import psycopg
+
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                psycopg.connect(self.url("postgres"), connect_timeout=2).close()
+                break
+            except psycopg.OperationalError:
+                if self._process.poll() is not None or time.monotonic() > deadline:
+                    log = (self.folder / "server.log").read_text(errors="replace")[-2000:]
+                    self.stop()
+                    raise RuntimeError(f"PostgreSQL did not start:\n{log}") from None
+                time.sleep(0.05)
+        self._count = 0
+
+    def _as_user(self) -> dict[str, Any]:
+        return {"user": self._user, "group": self._user if _has_group(self._user) else None,
+                "extra_groups": []} if self._user else {}
+
+    def _run(self, command: list[str]) -> None:
+        subprocess.run(command, check=True, capture_output=True, cwd=self.folder, **self._as_user())
+
+    def url(self, database: str) -> str:
+        """``postgresql://postgres@/<database>?host=<socket folder>``."""
+        return f"postgresql://postgres@/{database}?host={self.socket_dir}"
+
+    def database(self) -> str:
+        """A new empty database's URL."""
+        import psycopg
+
+        self._count += 1
+        name = f"t{os.getpid()}_{self._count}"
+        with psycopg.connect(self.url("postgres"), autocommit=True) as db:
+            db.execute(f"CREATE DATABASE {name}")
+        return self.url(name)
+
+    def drop(self, url: str) -> None:
+        """Drop the database of ``url`` (its connections closed first)."""
+        import psycopg
+
+        name = url.split("/")[3].split("?")[0]
+        with psycopg.connect(self.url("postgres"), autocommit=True) as db:
+            db.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+    def stop(self) -> None:
+        """Fast shutdown (SIGINT), then remove the folder."""
+        import shutil
+        import signal
+
+        if self._process.poll() is None:
+            self._process.send_signal(signal.SIGINT)
+            try:
+                self._process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _has_user(name: str) -> bool:
+    import pwd
+
+    try:
+        pwd.getpwnam(name)
+        return True
+    except KeyError:
+        return False
+
+
+def _has_group(name: str) -> bool:
+    import grp
+
+    try:
+        grp.getgrnam(name)
+        return True
+    except KeyError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One real PostgreSQL server for the test session, on a Unix socket in a temporary folder; stopped at the end."""
+    server = PostgresServer()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
+    """A fresh database on the session's PostgreSQL server (dropped after the test): its postgresql:// URL."""
+    url = postgres_server.database()
+    try:
+        yield url
+    finally:
+        postgres_server.drop(url)

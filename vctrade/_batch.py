@@ -40,7 +40,8 @@ if TYPE_CHECKING:  # the pool's machinery is imported when a batch starts it: on
     from concurrent.futures import Future, ProcessPoolExecutor
 
 __all__ = ["DOCUMENT_SUFFIXES", "STDIN", "Batch", "VerifyOptions", "WorkerMemory", "collect_files", "input_name",
-           "is_stdin", "peak_rss_kib", "read_document", "read_input", "read_json_object", "verify_files"]
+           "is_stdin", "peak_rss_kib", "read_document", "read_for_report", "read_input", "read_json_object",
+           "verify_files"]
 
 DOCUMENT_SUFFIXES = (".json", ".jsonld", ".jwt", ".sd-jwt", ".cose", ".vc", ".vp")
 
@@ -172,6 +173,14 @@ def collect_files(paths: Iterable[Path]) -> list[Path]:
     return found
 
 
+def read_for_report(path: str) -> bytes | str:
+    """The bytes of ``path`` to verify in a batch, or (unreadable) the reason its report gives."""
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        return f"cannot read {path}: {exc.strerror}"
+
+
 class _Verifier:
     """One verifier per process: shared caches across the files it verifies."""
 
@@ -183,11 +192,13 @@ class _Verifier:
         self.policy = options.policy()
         self.beside = options.beside()
 
-    def __call__(self, path: str) -> dict[str, Any]:
-        try:
-            data = Path(path).read_bytes()
-        except OSError as exc:
-            result = VerificationResult((Check("structure", "failed", "unreadable", f"cannot read {path}: {exc.strerror}"),))
+    def __call__(self, path: str, data: bytes | str | None = None) -> dict[str, Any]:
+        """The report on ``path``; ``data``, when given, is its bytes read elsewhere (a str: why they could not be
+        read), e.g. by the client of a Dask cluster whose workers do not share its files."""
+        if data is None:
+            data = read_for_report(path)
+        if isinstance(data, str):
+            result = VerificationResult((Check("structure", "failed", "unreadable", data),))
         else:
             result = verify(
                 data, now=self.options.now, resolver=self.resolver, loader=self.loader, skew=self.options.skew,

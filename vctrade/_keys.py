@@ -3,7 +3,9 @@
 A :class:`Key` holds one asymmetric key pair (or only its public half) of a
 supported type: Ed25519, P-256, P-384, P-521 or secp256k1. Private keys are saved as
 JWK files readable by their owner only (mode 0600), optionally encrypted with a
-passphrase (scrypt + AES-256-GCM in a small JSON envelope).
+passphrase (scrypt + AES-256-GCM in a small JSON envelope). A key may instead live in a store whose private half
+never leaves it (an HSM through PKCS#11): :meth:`Key.load` takes its URI (``pkcs11:token=…;object=…``) and the key
+signs through its back-end (``vctrade/_keybackend.py`` describes the protocol).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
@@ -31,7 +33,10 @@ from vctrade._encoding import (
     multicodec_unwrap,
     multicodec_wrap,
 )
-from vctrade.errors import EncodingError, InvalidKey, UnsupportedError
+from vctrade.errors import EncodingError, InvalidKey, SigningError, UnsupportedError
+
+if TYPE_CHECKING:
+    from vctrade._keybackend import KeySigner
 
 __all__ = ["Key", "KeyType", "KEY_TYPES", "is_encrypted_key"]
 
@@ -80,12 +85,24 @@ class Key:
     :meth:`from_multibase`; never from its constructor.
     """
 
-    __slots__ = ("key_type", "_private", "_public")
+    __slots__ = ("key_type", "_private", "_public", "_signer")
 
-    def __init__(self, key_type: str, public: PublicKey, private: PrivateKey | None = None) -> None:
+    def __init__(self, key_type: str, public: PublicKey, private: PrivateKey | None = None,
+                 signer: KeySigner | None = None) -> None:
         self.key_type: str = key_type
         self._public = public
         self._private = private
+        self._signer = signer
+
+    @classmethod
+    def from_signer(cls, signer: KeySigner) -> Key:
+        """A key whose private half stays in its store (an HSM, a KMS): it signs through ``signer``."""
+        key_type = normalize_key_type(signer.key_type)
+        public = signer.public_key()
+        if key_type == "Ed25519" and not isinstance(public, ed25519.Ed25519PublicKey) or key_type != "Ed25519" and (
+                not isinstance(public, ec.EllipticCurvePublicKey) or public.curve.name != _EC[key_type].curve.name):
+            raise InvalidKey(f"{signer.uri}: its public key is not a {key_type} key")
+        return cls(key_type, public, signer=signer)
 
     # -- construction -------------------------------------------------------------------------
 
@@ -228,7 +245,12 @@ class Key:
 
     @classmethod
     def load(cls, path: str | os.PathLike[str], passphrase: str | None = None) -> Key:
-        """Read a key file: JWK (plain or passphrase-encrypted), Multikey JSON or PEM."""
+        """Read a key file: JWK (plain or passphrase-encrypted), Multikey JSON or PEM; or open the key a key URI
+        names (``pkcs11:token=CBP;object=cbp-2026``: it stays in its token)."""
+        from vctrade._keybackend import is_key_uri, open_key
+
+        if is_key_uri(os.fspath(path)):
+            return open_key(os.fspath(path))
         path = Path(path)
         try:
             data = path.read_bytes()
@@ -287,7 +309,12 @@ class Key:
     @property
     def has_private(self) -> bool:
         """Whether this key can sign."""
-        return self._private is not None
+        return self._private is not None or self._signer is not None
+
+    @property
+    def signer(self) -> KeySigner | None:
+        """The back-end that signs for a key kept in a store (an HSM), else None."""
+        return self._signer
 
     @property
     def public_key(self) -> PublicKey:
@@ -371,6 +398,12 @@ class Key:
 
     def sign(self, data: bytes) -> bytes:
         """Sign ``data``: raw Ed25519, or ECDSA as IEEE P1363 ``r || s`` over the curve's hash."""
+        if self._signer is not None:
+            signature = self._signer.sign(data)
+            # what the store returned is checked before anyone relies on it (a wrong object, a DER signature)
+            if not self.verify(signature, data):
+                raise SigningError(f"{self._signer.uri} returned a signature its public key does not verify")
+            return signature
         private = self._require_private()
         if isinstance(private, ed25519.Ed25519PrivateKey):
             return private.sign(data)
@@ -395,6 +428,8 @@ class Key:
             return False
 
     def _require_private(self) -> PrivateKey:
+        if self._signer is not None:
+            raise InvalidKey(f"the private key of {self._signer.uri} stays in its store: it cannot be exported")
         if self._private is None:
             raise InvalidKey("this is a public key; signing needs the private key")
         return self._private
@@ -406,7 +441,7 @@ class Key:
         return hash((self.key_type, self.public_bytes()))
 
     def __repr__(self) -> str:
-        kind = "private" if self.has_private else "public"
+        kind = f"in {self._signer.uri}" if self._signer is not None else "private" if self.has_private else "public"
         return f"<Key {self.key_type} {kind} {self.public_multibase[:16]}…>"
 
 

@@ -29,7 +29,8 @@ from vctrade.errors import InputError, InvalidDocument, VctradeError
 if TYPE_CHECKING:  # the library is imported by the commands that use it: `vctrade --version` stays instant
     from rich.progress import Progress, TaskID
 
-    from vctrade._batch import VerifyOptions
+    from vctrade._batch import Batch, VerifyOptions
+    from vctrade._dask import DaskBatch
     from vctrade._keys import Key
     from vctrade._result import VerificationResult
     from vctrade._terminal import Terminal
@@ -332,11 +333,15 @@ def _passphrase(given: str | None) -> str | None:
 
 
 def _load_key(path: Path, passphrase: str | None) -> "Key":
-    """A key file (- for stdin); an encrypted one is opened with the passphrase given, or asked for on a terminal."""
+    """A key file (- for stdin); an encrypted one is opened with the passphrase given, or asked for on a terminal.
+    A key URI (``pkcs11:token=…;object=…``) opens the key in its token (its PIN comes from the environment)."""
     from vctrade._batch import input_name, is_stdin, read_input
+    from vctrade._keybackend import is_key_uri, open_key
     from vctrade._keys import Key, is_encrypted_key
     from vctrade.errors import InvalidKey
 
+    if is_key_uri(str(path)):
+        return open_key(str(path))
     name = input_name(path)
     try:
         data = read_input(path)
@@ -403,16 +408,17 @@ DidDocumentOption = Annotated[
 
 
 RegistryOption = Annotated[
-    Optional[Path],
-    typer.Option("--registry", help="The registry database (default: $VCTRADE_HOME/registry.sqlite or the user data dir)."),
+    Optional[str],
+    typer.Option("--registry", help="The registry: an SQLite file (default: $VCTRADE_HOME/registry.sqlite or the user "
+                                    "data dir) or a PostgreSQL database, postgresql://user@host/db (vctrade[postgres])."),
 ]
 ReasonOption = Annotated[Optional[str], typer.Option("--reason", help="Why (kept in the audit log).")]
 
 
-def _registry(path: Path | None) -> "Registry":
+def _registry(location: str | None) -> "Registry":
     from vctrade.status import Registry
 
-    return Registry(path)
+    return Registry(location)
 
 
 # -- key -----------------------------------------------------------------------------------------
@@ -420,8 +426,11 @@ def _registry(path: Path | None) -> "Registry":
 
 @key_app.command("generate")
 def key_generate(
-    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the private JWK (mode 0600; - for stdout).")],
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Where to write the private JWK (mode 0600; - for stdout).")] = None,
     key_type: Annotated[str, typer.Option("--type", "-t", help=f"Key type: {', '.join(KEY_TYPES)}.")] = "ed25519",
+    pkcs11: Annotated[Optional[str], typer.Option(
+        "--pkcs11", help="Generate the key inside this PKCS#11 token instead (a URI: 'pkcs11:token=CBP;object=cbp-2026'; "
+                         "module from VCTRADE_PKCS11_MODULE, PIN from VCTRADE_PKCS11_PIN_FILE or VCTRADE_PKCS11_PIN).")] = None,
     passphrase: PassphraseOption = None,
     passphrase_file: PassphraseFileOption = None,
     no_passphrase: Annotated[bool, typer.Option(
@@ -431,10 +440,17 @@ def key_generate(
     """Generate a key pair, save it as a JWK file and print its did:key.
 
     On a terminal it asks for a passphrase to encrypt the key with (empty: none); else it takes --passphrase-file,
-    --passphrase or VCTRADE_KEY_PASSPHRASE, or writes the key unencrypted.
+    --passphrase or VCTRADE_KEY_PASSPHRASE, or writes the key unencrypted. With --pkcs11 the key is made inside the
+    token (its private half never leaves it): use the URI wherever a key file goes.
     """
     from vctrade._keys import Key, normalize_key_type
 
+    if pkcs11 is not None:
+        _generate_in_token(pkcs11, key_type, output, as_json, passphrase is not None or passphrase_file is not None
+                           or no_passphrase)
+        return
+    if output is None:
+        raise InputError("say where to write the key: --output FILE (or --pkcs11 URI to make it in a token)")
     key = Key.generate(normalize_key_type(key_type))
     if no_passphrase and (passphrase is not None or passphrase_file is not None):
         raise InputError("--no-passphrase and a passphrase: choose one")
@@ -454,6 +470,23 @@ def key_generate(
                                   "verificationMethod": key.did_key_verification_method}), None)
     else:
         typer.echo(f"wrote {output} ({key.key_type}{', encrypted' if secret is not None else ''})", err=True)
+        typer.echo(key.did)
+
+
+def _generate_in_token(uri: str, key_type: str, output: Path | None, as_json: bool, passphrase: bool) -> None:
+    from vctrade._keybackend import generate_key, is_key_uri
+
+    if output is not None or passphrase:
+        raise InputError("--pkcs11 makes the key inside the token: no --output or passphrase (the token's PIN comes "
+                         "from VCTRADE_PKCS11_PIN_FILE or VCTRADE_PKCS11_PIN)")
+    if not is_key_uri(uri):
+        raise InputError(f"--pkcs11 takes a pkcs11: URI (like 'pkcs11:token=CBP;object=cbp-2026'), not {uri!r}")
+    key = generate_key(uri, key_type)
+    if as_json:
+        _write_output(json.dumps({"uri": uri, "type": key.key_type, "did": key.did,
+                                  "verificationMethod": key.did_key_verification_method}), None)
+    else:
+        typer.echo(f"generated the {key.key_type} key {uri} inside its token", err=True)
         typer.echo(key.did)
 
 
@@ -776,7 +809,11 @@ def verify_command(
     beside: Annotated[
         list[Path], typer.Option("--with", help="A credential given beside the document (e.g. the certifier's AEO).")
     ] = [],  # noqa: B006
-    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes for a batch.")] = 1,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", help="Worker processes for a batch [default: 1].")] = None,
+    dask: Annotated[Optional[str], typer.Option(
+        "--dask", metavar="ADDRESS",
+        help="Verify a batch on the Dask cluster whose scheduler is at ADDRESS (tcp://host:8786); needs vctrade[dask].",
+    )] = None,
     did_documents: Annotated[
         list[Path],
         typer.Option("--did-document", help="A controller/DID document to use instead of resolving its id."),
@@ -789,7 +826,8 @@ def verify_command(
     allow_private_hosts: Annotated[
         bool, typer.Option("--allow-private-hosts", help="Allow fetching from private, loopback or link-local addresses.")
     ] = False,
-    timeout: Annotated[float, typer.Option("--timeout", help="Network timeout in seconds (did:web, status lists).")] = 10.0,
+    timeout: Annotated[float, typer.Option(
+        "--timeout", help="Network timeout in seconds (did:web, status lists, the Dask scheduler).")] = 10.0,
 ) -> None:
     """Verify credentials or presentations; exit 0 all verified, 1 any not verified, 3 undecided."""
     from vctrade import StaticResolver, verify
@@ -803,6 +841,8 @@ def verify_command(
 
     if skew < 0:
         raise InputError("--skew must not be negative")
+    if dask is not None and jobs is not None:
+        raise InputError("--dask and --jobs: choose one (with --dask the cluster's workers verify the batch)")
     options = VerifyOptions(
         now=_parse_time(now, "--now"),
         skew=timedelta(seconds=skew),
@@ -834,11 +874,14 @@ def verify_command(
         raise typer.Exit(_exit_code(result))
     if did_documents:
         raise InputError("--did-document works with one file, not a batch")
-    raise typer.Exit(_verify_batch(collect_files(paths), options, jobs, as_json))
+    raise typer.Exit(_verify_batch(collect_files(paths), options, 1 if jobs is None else jobs, as_json, dask=dask,
+                                  timeout=timeout))
 
 
-def _verify_batch(files: list[Path], options: "VerifyOptions", jobs: int, as_json: bool) -> int:
-    """Verify many files; JSON Lines or one line per file, a progress bar on a terminal, a summary."""
+def _verify_batch(files: list[Path], options: "VerifyOptions", jobs: int, as_json: bool, *, dask: str | None = None,
+                  timeout: float = 10.0) -> int:
+    """Verify many files (with ``dask``, on the Dask cluster whose scheduler is at that address); JSON Lines or one line
+    per file, a progress bar on a terminal, a summary."""
     from vctrade._batch import DOCUMENT_SUFFIXES, verify_files
 
     if not files:
@@ -849,7 +892,13 @@ def _verify_batch(files: list[Path], options: "VerifyOptions", jobs: int, as_jso
     show_progress = sys.stderr.isatty()
     # The batch first: its workers start before the progress bar's thread does (see vctrade._batch.Batch),
     # and they are at work while rich is imported.
-    with verify_files(files, options, jobs=jobs) as reports, _progress_bar(show_progress) as progress:
+    if dask is None:
+        batch: "Batch | DaskBatch" = verify_files(files, options, jobs=jobs)
+    else:
+        from vctrade._dask import verify_files_at  # Dask, an optional extra, only when asked for
+
+        batch = verify_files_at(dask, files, options, timeout=timeout)
+    with batch as reports, _progress_bar(show_progress) as progress:
         task = progress.add_task("verifying", total=len(files))
         for report in reports:
             counts[report["outcome"]] += 1
@@ -1306,7 +1355,7 @@ def status_init(
         created = reg.create_list(url, method.split("#", 1)[0], purpose, key_path, size, verification_method=method,
                                   status_size=status_size, messages=by_value or None, reference=references or None)
         bits = f", {created.status_size} bits each" if created.messages is not None else ""
-        typer.echo(f"{created.purpose} list {created.url} for {created.issuer} ({created.size} entries{bits}) in {reg.path}")
+        typer.echo(f"{created.purpose} list {created.url} for {created.issuer} ({created.size} entries{bits}) in {reg.location}")
 
 
 CredentialArgument = Annotated[
@@ -1331,7 +1380,7 @@ def _credential_id(given: str) -> str:
     return found
 
 
-def _change(action: str, credential_id: str, reason: str | None, registry: Path | None) -> None:
+def _change(action: str, credential_id: str, reason: str | None, registry: str | None) -> None:
     credential_id = _credential_id(credential_id)
     with _registry(registry) as reg:
         getattr(reg, action)(credential_id, reason)

@@ -1,10 +1,12 @@
-"""The issuer's registry: records, unique random indexes under concurrency, append-only audit, publishing."""
+"""The issuer's registry: records, unique random indexes under concurrency, append-only audit, publishing — each
+test against an SQLite file and a real PostgreSQL database (``registry_location``, tests/status/conftest.py)."""
 
 from __future__ import annotations
 
 import json
 import multiprocessing
 import sqlite3
+import threading
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -13,7 +15,7 @@ import pytest
 
 from vctrade import Key, sign
 from vctrade.status import Registry
-from vctrade.errors import RegistryError
+from vctrade.errors import OperationalError, RegistryError
 from vctrade.status import Bitstring
 
 URL = "https://cbp.example/status/aeo-1"
@@ -31,10 +33,10 @@ def credential(issuer: str, number: int) -> dict[str, Any]:
 
 
 @pytest.fixture
-def setup(tmp_path: Path) -> tuple[Registry, Key, Path]:
+def setup(tmp_path: Path, registry_location: str) -> tuple[Registry, Key, Path]:
     key = Key.generate()
     key.save(tmp_path / "cbp.jwk")
-    registry = Registry(tmp_path / "registry.sqlite")
+    registry = Registry(registry_location)
     registry.create_list(URL, key.did, "revocation", tmp_path / "cbp.jwk")
     registry.create_list(SUSPEND_URL, key.did, "suspension", tmp_path / "cbp.jwk")
     return registry, key, tmp_path
@@ -54,11 +56,11 @@ def _allocate_many(path: str, issuer: str, start: int, count: int, queue: Any) -
     queue.put(indexes)
 
 
-def test_indexes_are_unique_across_concurrent_processes(setup: tuple[Registry, Key, Path]) -> None:
+def test_indexes_are_unique_across_concurrent_processes(setup: tuple[Registry, Key, Path], registry_location: str) -> None:
     registry, key, tmp_path = setup
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
-    workers = [context.Process(target=_allocate_many, args=(str(registry.path), key.did, n * 1000, 40, queue)) for n in range(4)]
+    workers = [context.Process(target=_allocate_many, args=(registry_location, key.did, n * 1000, 40, queue)) for n in range(4)]
     for worker in workers:
         worker.start()
     results = [queue.get(timeout=60) for _ in workers]
@@ -90,14 +92,25 @@ def test_status_changes_and_audit_trail(setup: tuple[Registry, Key, Path]) -> No
     assert record["subject"] == "did:example:trader1" and len(record["digest"]) == 64
 
 
-def test_audit_log_is_append_only(setup: tuple[Registry, Key, Path]) -> None:
+def test_audit_log_is_append_only(setup: tuple[Registry, Key, Path], registry_location: str) -> None:
     registry, _, _ = setup
-    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+    refused = OperationalError if registry_location.startswith("postgresql:") else sqlite3.DatabaseError
+    with pytest.raises(refused, match="append-only"):
         registry._db.execute("UPDATE audit_log SET reason = 'x'")
-    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+    with pytest.raises(refused, match="append-only"):
         registry._db.execute("DELETE FROM audit_log")
-    with pytest.raises(sqlite3.DatabaseError, match="append-only"):  # REPLACE deletes without a DELETE trigger
-        registry._db.execute("INSERT OR REPLACE INTO audit_log SELECT * FROM audit_log WHERE seq = 1")
+    if refused is sqlite3.DatabaseError:
+        with pytest.raises(refused, match="append-only"):  # REPLACE deletes without a DELETE trigger
+            registry._db.execute("INSERT OR REPLACE INTO audit_log SELECT * FROM audit_log WHERE seq = 1")
+    else:
+        with pytest.raises(refused, match="append-only"):
+            registry._db.execute("TRUNCATE audit_log")
+        with pytest.raises(refused, match="append-only"):  # an upsert updates: refused by the UPDATE trigger
+            registry._db.execute("INSERT INTO audit_log SELECT * FROM audit_log WHERE seq = 1 "
+                                 "ON CONFLICT (seq) DO UPDATE SET reason = 'x'")
+        with pytest.raises(refused, match="append-only"):  # the high-water mark only moves forward
+            registry._db.execute("UPDATE audit_state SET high = 0")
+    assert registry.verify_log() is None
 
 
 def test_unknown_credentials_and_bad_lists(setup: tuple[Registry, Key, Path]) -> None:
@@ -117,8 +130,8 @@ def test_unknown_credentials_and_bad_lists(setup: tuple[Registry, Key, Path]) ->
         registry.create_list("https://cbp.example/y", key.did, "revocation", tmp_path / "cbp.jwk", size=1024)
 
 
-def test_a_full_list_says_so(tmp_path: Path) -> None:
-    registry = Registry(tmp_path / "r.sqlite")
+def test_a_full_list_says_so(tmp_path: Path, registry_location: str) -> None:
+    registry = Registry(registry_location)
     registry.create_list(URL, "did:example:cbp", "revocation", tmp_path / "k.jwk", verification_method="did:example:cbp#1")
     status_list = registry.status_list(URL)
     registry._db.execute("UPDATE status_lists SET size = 8 WHERE id = ?", (status_list.id,))
@@ -142,3 +155,44 @@ def test_publish_writes_signed_lists_atomically(setup: tuple[Registry, Key, Path
     assert published["validUntil"] == "2026-06-02T00:00:00Z" and published["credentialSubject"]["ttl"] == 86_400_000
     bits = Bitstring.decode(published["credentialSubject"]["encodedList"])
     assert bits[int(entries[0]["statusListIndex"])] and "proof" in published
+
+
+def test_a_publish_never_overwrites_a_list_with_older_bits(setup: tuple[Registry, Key, Path],
+                                                            registry_location: str) -> None:
+    """Publisher A has read the bits and is signing when B revokes and publishes. A holds the list's publish right
+    (SQLite's write lock, PostgreSQL's advisory lock) from reading to writing: B's change lands after A's write and
+    B's list is written last, so the file shows the revocation. (Without the lock A wrote its older list last.)"""
+    registry, key, tmp_path = setup
+    registry.allocate(credential(key.did, 1))
+    registry.record(credential(key.did, 1))
+    registry.publish(tmp_path / "site", lambda unsigned, _: sign(unsigned, key))
+    signing, go = threading.Event(), threading.Event()
+
+    def slow_sign(unsigned: dict[str, Any], status_list: Any) -> dict[str, Any]:
+        if status_list.url == URL and not signing.is_set():
+            signing.set()
+            go.wait(10)
+        return sign(unsigned, key)
+
+    def publish() -> None:  # each thread its own connection (sqlite3 objects stay in their thread)
+        with Registry(registry_location) as mine:
+            mine.publish(tmp_path / "site", slow_sign)
+
+    def revoke_and_publish() -> None:
+        with Registry(registry_location) as other:
+            other.revoke(credential(key.did, 1)["id"])
+            other.publish(tmp_path / "site", lambda unsigned, _: sign(unsigned, key))
+
+    publisher = threading.Thread(target=publish)
+    publisher.start()
+    assert signing.wait(10)
+    reviser = threading.Thread(target=revoke_and_publish)
+    reviser.start()
+    reviser.join(timeout=1.0)  # with the lock it waits for A; without it, it would be done by now
+    go.set()
+    publisher.join(timeout=30)
+    reviser.join(timeout=30)
+    assert not publisher.is_alive() and not reviser.is_alive()
+    published = json.loads((tmp_path / "site/status/aeo-1").read_text())
+    index = int(registry.credential_status(credential(key.did, 1)["id"])["status"]["revocation"]["index"])
+    assert Bitstring.decode(published["credentialSubject"]["encodedList"])[index]

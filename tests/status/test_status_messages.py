@@ -252,10 +252,10 @@ def credential(issuer: str, number: int) -> dict[str, Any]:
     }
 
 
-def test_registry_message_lists_set_status_and_publish(tmp_path: Path) -> None:
+def test_registry_message_lists_set_status_and_publish(tmp_path: Path, registry_location: str) -> None:
     key = Key.generate()
     key.save(tmp_path / "cbp.jwk")
-    registry = Registry(tmp_path / "registry.sqlite")
+    registry = Registry(registry_location)  # an SQLite file, then a PostgreSQL database (tests/status/conftest.py)
     registry.create_list("https://cbp.example/status/r", key.did, "revocation", tmp_path / "cbp.jwk")
     made = registry.create_list(URL, key.did, "message", tmp_path / "cbp.jwk", status_size=2,
                                 messages={0: "certified", 1: "suspended pending review", 2: "reinstated", 3: "revoked"},
@@ -301,8 +301,8 @@ def test_registry_message_lists_set_status_and_publish(tmp_path: Path) -> None:
     registry.close()
 
 
-def test_registry_refuses_inconsistent_lists(tmp_path: Path) -> None:
-    registry = Registry(tmp_path / "registry.sqlite")
+def test_registry_refuses_inconsistent_lists(tmp_path: Path, registry_location: str) -> None:
+    registry = Registry(registry_location)
     args = ("did:example:cbp", "message", tmp_path / "k.jwk")
     kw: dict[str, Any] = {"verification_method": "did:example:cbp#1"}
     for options, problem in (

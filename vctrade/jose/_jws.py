@@ -152,6 +152,10 @@ def encode_jws(header: dict[str, Any], payload: dict[str, Any], key: Key) -> str
     # The protected header goes to jwcrypto as text, so it is signed exactly as vctrade writes it
     # (jwcrypto would sort the members of a dict).
     protected = json.dumps({"alg": alg, **header}, separators=(",", ":"))
+    if key.signer is not None:  # a key in an HSM: its private half is not here for jwcrypto; the token signs
+        signing_input = (f"{b64url_encode(protected.encode('utf-8'))}."
+                         f"{b64url_encode(json.dumps(payload, separators=(',', ':'), ensure_ascii=False).encode('utf-8'))}")
+        return f"{signing_input}.{b64url_encode(key.sign(signing_input.encode('ascii')))}"
     signer = JWS(json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
     signer.allowed_algs = [alg]
     try:

@@ -48,7 +48,7 @@ from typing import Any
 from anyio import CapacityLimiter, to_thread
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi_offline import FastAPIOffline
 
 from vctrade._batch import VerifyOptions
@@ -371,9 +371,13 @@ def create_app(config: ServiceConfig, *, clock: Callable[[], float] = time.time)
         """A published status list credential."""
         site = config.status_site
         target = (site / "status" / path).resolve() if site else None
-        if site is None or target is None or site.resolve() not in target.parents or not target.is_file():
+        if site is None or target is None or site.resolve() not in target.parents:
             raise NotFound("no such status list")
-        return FileResponse(target, media_type="application/vc+ld+json")
+        try:  # read in one go: another replica may replace the file (atomically) at any moment
+            body = target.read_bytes()
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            raise NotFound("no such status list") from None
+        return Response(body, media_type="application/vc+ld+json")
 
     @app.get("/.well-known/did.json")
     async def did_document() -> JSONResponse:

@@ -6,7 +6,8 @@ The configuration (TOML)::
     host = "127.0.0.1"
     port = 8080
     max_body_bytes = 1048576
-    registry = "registry.sqlite"       # optional: status entries for issued credentials
+    registry = "registry.sqlite"       # optional: status entries for issued credentials (an SQLite file, or
+                                       # "postgresql://user@host/db" shared by replicas: vctrade[postgres])
     status_site = "site"               # where published status lists are written and served from
     policy = "policy.toml"             # optional: applied to every verification
     allow_private_hosts = false
@@ -48,7 +49,7 @@ The configuration (TOML)::
 
     [[issuer]]
     name = "eddsa-rdfc-2022"           # /issuers/{name}/credentials/issue, or options.issuer
-    key = "keys/issuer.jwk"
+    key = "keys/issuer.jwk"            # or a key in an HSM: "pkcs11:token=CBP;object=cbp-2026" (VCTRADE_PKCS11_*)
     suite = "eddsa-rdfc-2022"          # or format = "jose" / "sd-jwt"
     did = "did:web:issuer.example"     # optional: sign as this did:web (the service serves its document)
     default = true
@@ -56,7 +57,9 @@ The configuration (TOML)::
 With several workers each one has the [server] limits (max_pending_verifications,
 its verification threads) and caches of its own; they share the socket, the
 registry (SQLite: status indexes are allocated under its write lock) and the
-status site.
+status site. Replicas on several machines share a PostgreSQL registry
+(``registry = "postgresql://…"``: the database's constraints, row and advisory
+locks keep indexes unique and publishing serialized) and one status site folder.
 """
 
 from __future__ import annotations
@@ -139,7 +142,7 @@ class ServiceConfig:
     host: str = "127.0.0.1"
     port: int = 8080
     max_body_bytes: int = 1_048_576
-    registry_path: Path | None = None
+    registry_path: Path | str | None = None  # an SQLite file, or a postgresql:// URL
     status_site: Path | None = None
     policy: TrustPolicy | None = None
     fetch: FetchPolicy = field(default_factory=FetchPolicy)
@@ -178,7 +181,7 @@ class ServiceConfig:
         default = None
         for entry in data.get("issuer", []):
             try:
-                name, key_file = entry["name"], base / entry["key"]
+                name, key_file = entry["name"], _key_source(base, entry["key"])
             except (KeyError, TypeError):
                 raise ConfigError("every [[issuer]] needs name and key") from None
             fmt = entry.get("format", "di")
@@ -216,7 +219,7 @@ class ServiceConfig:
             host=host,
             port=port,
             max_body_bytes=int(_number(server, "max_body_bytes", 1_048_576, integer=True)),
-            registry_path=base / server["registry"] if server.get("registry") else None,
+            registry_path=_registry_location(server.get("registry"), base),
             status_site=base / server["status_site"] if server.get("status_site") else None,
             policy=policy,
             fetch=FetchPolicy(allow_private_hosts=bool(server.get("allow_private_hosts", False)),
@@ -230,6 +233,17 @@ class ServiceConfig:
             clients=clients,
             traceability=_traceability(data, base, issuers),
         )
+
+
+def _registry_location(value: Any, base: Path) -> Path | str | None:
+    """``[server] registry``: a postgresql:// URL as it is, a file relative to the configuration's folder."""
+    if not value:
+        return None
+    if not isinstance(value, str):
+        raise ConfigError("[server] registry must be a file name or a postgresql:// URL")
+    from vctrade.status._registry import is_database_url
+
+    return value if is_database_url(value) else base / value
 
 
 _SERVER_KEYS = {"host", "port", "max_body_bytes", "registry", "status_site", "policy", "allow_private_hosts",
@@ -283,6 +297,13 @@ def _tls(server: dict[str, Any], base: Path) -> tuple[Path, Path] | None:
     return cert, key
 
 
+def _key_source(base: Path, value: Any) -> str | Path:
+    """A key file relative to the configuration's folder, or a key URI as written (``pkcs11:token=…;object=…``)."""
+    from vctrade._keybackend import is_key_uri
+
+    return str(value) if is_key_uri(value) else base / value
+
+
 def _token_endpoint(auth: dict[str, Any], base: Path, origin: str) -> TokenEndpointConfig | None:
     """[auth.token_endpoint]; its issuer defaults to ``origin`` (the scheme, host and port [server] serves)."""
     table = auth.get("token_endpoint")
@@ -296,7 +317,7 @@ def _token_endpoint(auth: dict[str, Any], base: Path, origin: str) -> TokenEndpo
     if not _URL_PATH.fullmatch(path) or path.split("/")[1] in _ROOT_SEGMENTS:
         raise ConfigError(f"{where} path must be a URL path like /oauth/token, clear of the VC API's routes")
     try:
-        key = Key.load(base / _string(table, "key", where), os.environ.get("VCTRADE_KEY_PASSPHRASE"))
+        key = Key.load(_key_source(base, _string(table, "key", where)), os.environ.get("VCTRADE_KEY_PASSPHRASE"))
     except VctradeError as exc:
         raise ConfigError(f"{where} key: {exc}") from None
     if not key.has_private or key.key_type not in _TOKEN_KEY_TYPES:

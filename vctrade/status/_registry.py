@@ -33,7 +33,13 @@ is rebuilt in place when opened, and that is logged).
 Several CLI processes may use one registry at once: writes take SQLite's
 write lock (``BEGIN IMMEDIATE``), and list indexes are allocated at random
 (herd privacy) under a UNIQUE constraint, so two processes never get the
-same index.
+same index. Publishing holds the write lock from reading a list's bits to
+writing its file, so a list never goes out older than one already written.
+
+``Registry("postgresql://…")`` opens a PostgreSQL registry instead
+(:mod:`vctrade.status._postgres`, psycopg 3: ``pip install 'vctrade[postgres]'``)
+with the same semantics, kept by the database: constraints, transactions,
+row locks and advisory locks — for services running as several replicas.
 """
 
 from __future__ import annotations
@@ -49,7 +55,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
 
 import rfc8785
@@ -143,6 +149,28 @@ _AUDIT_TRIGGERS = {
 }
 _LOG_FIELDS = ("seq", "at", "actor", "action", "credential_id", "list_url", "index", "reason")
 _LOG_COLUMNS = "seq, at, actor, action, credential_id, list_url, idx, reason"
+
+
+class _Cursor(Protocol):
+    @property
+    def rowcount(self) -> int: ...
+    def fetchone(self) -> Any: ...
+    def fetchall(self) -> list[Any]: ...
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+class _Database(Protocol):
+    """What the registry's code uses of a connection: ``execute`` with ``?`` placeholders (sqlite3's, or the
+    PostgreSQL back-end's adapter) and ``close``."""
+
+    def execute(self, sql: str, parameters: Sequence[Any] = ..., /) -> _Cursor: ...
+    def close(self) -> None: ...
+
+
+def is_database_url(location: object) -> bool:
+    """Whether ``location`` names a PostgreSQL registry (``postgresql://…`` or ``postgres://…``), not a file."""
+    return isinstance(location, str) and location.split("://", 1)[0].lower() in ("postgresql", "postgres") \
+        and "://" in location
 
 
 def entry_hash(entry: dict[str, Any], prev: str) -> str:
@@ -266,6 +294,13 @@ def _check_reference(reference: str | Sequence[str] | None) -> list[str]:
     return references
 
 
+def _key_reference(key_file: str | Path) -> str:
+    """What a status list records of its key: a key file's absolute path, or a key URI as given (``pkcs11:…``)."""
+    from vctrade._keybackend import is_key_uri
+
+    return str(key_file) if is_key_uri(str(key_file)) else str(Path(key_file).resolve())
+
+
 def _create_private(path: Path) -> None:
     """Create the database file 0600 before SQLite does (it would use 0644 less the umask); its -wal and -shm
     files take the database file's mode. An existing file keeps its mode."""
@@ -274,14 +309,30 @@ def _create_private(path: Path) -> None:
 
 
 class Registry:
-    """An issuer's registry in one SQLite file (created on first use, mode 0600; migrated from the previous version)."""
+    """An issuer's registry in one SQLite file (created on first use, mode 0600; migrated from the previous version).
+
+    ``Registry("postgresql://user@host/db")`` is a PostgreSQL registry (a subclass, from
+    :mod:`vctrade.status._postgres`) with the same methods and guarantees.
+    """
+
+    # Row locks for the entry a status change reads then writes (SQLite's write lock covers it already).
+    _FOR_UPDATE = ""
+
+    def __new__(cls, path: str | Path | None = None, *, clock: Any = _now) -> Registry:
+        if cls is Registry and is_database_url(path):
+            from vctrade.status._postgres import PostgresRegistry
+
+            return super().__new__(PostgresRegistry)
+        return super().__new__(cls)
 
     def __init__(self, path: str | Path | None = None, *, clock: Any = _now) -> None:
         self.path = Path(path) if path is not None else default_registry_path()
+        self.location = str(self.path)  # for messages: the file, or a database URL without its password
         self._clock = clock
+        self.index_retries = 0  # random indexes found taken and drawn again (by this object)
         try:
             _create_private(self.path)
-            self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            self._db: _Database = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         except (sqlite3.Error, OSError) as exc:
             raise OperationalError(f"cannot open the registry {self.path}: {exc}") from exc
         try:
@@ -399,7 +450,7 @@ class Registry:
         self.close()
 
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
+    def _write(self) -> Iterator[_Database]:
         """A write transaction holding SQLite's write lock from its first statement."""
         self._db.execute("BEGIN IMMEDIATE")
         try:
@@ -409,13 +460,28 @@ class Registry:
             raise
         self._db.execute("COMMIT")
 
+    @contextmanager
+    def _snapshot(self) -> Iterator[None]:
+        """A read transaction: every query in it sees the same committed state."""
+        self._db.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self._db.execute("COMMIT")
+
+    def _lock_list(self, status_list: StatusList) -> None:
+        """Inside a write transaction: the right to publish ``status_list`` (SQLite's write lock is that already)."""
+
+    def _chain_head(self) -> tuple[int, str]:
+        """Inside a write transaction: the next entry's seq and the hash it chains to (nothing moves meanwhile)."""
+        last = self._db.execute("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
+        # After the high-water mark, not the last row: entries removed from the end stay a visible gap.
+        return max(self._high_water(), last[0] if last else 0) + 1, last[1] if last else GENESIS
+
     def _log(self, action: str, credential_id: str | None = None, list_url: str | None = None,
              idx: int | None = None, reason: str | None = None) -> None:
         """Append an entry, chained to the last one (inside a write transaction: nothing moves meanwhile)."""
-        last = self._db.execute("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
-        # After the high-water mark, not the last row: entries removed from the end stay a visible gap.
-        seq = max(self._high_water(), last[0] if last else 0) + 1
-        prev = last[1] if last else GENESIS
+        seq, prev = self._chain_head()
         entry = dict(zip(_LOG_FIELDS, (seq, format_datetime(self._clock()), _actor(), action, credential_id, list_url,
                                        idx, reason)))
         self._db.execute(
@@ -446,34 +512,34 @@ class Registry:
             raise RegistryError(f"a status list needs at least {MIN_ENTRIES} entries (a multiple of 8)")
         texts = _check_messages(purpose, status_size, messages)
         references = _check_reference(reference)
-        try:
-            with self._write() as db:
-                if verification_method is None and not issuer.startswith("did:key:"):
-                    raise RegistryError(f"give the verification method of {issuer} that signs the list")
-                method = verification_method or f"{issuer}#{issuer.removeprefix('did:key:')}"
-                db.execute(
-                    "INSERT INTO status_lists (url, issuer, purpose, size, key_file, verification_method, created, "
-                    "status_size, messages, reference) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (url, issuer, purpose, size, str(Path(key_file).resolve()), method, format_datetime(self._clock()),
-                     status_size, json.dumps(texts) if texts is not None else None,
-                     json.dumps(references) if references else None),
-                )
-                detail = ""
-                if texts is not None:
-                    detail = f", statusSize {status_size}: " + ", ".join(
-                        f"{status_hex(value)} {text}" for value, text in enumerate(texts))
-                if references:
-                    detail += f"; statusReference {' '.join(references)}"
-                self._log("init", list_url=url, reason=f"{purpose} list of {size} entries for {issuer}{detail}")
-        except sqlite3.IntegrityError:
-            raise RegistryConflict(f"a status list with URL {url} already exists") from None
+        with self._write() as db:
+            if verification_method is None and not issuer.startswith("did:key:"):
+                raise RegistryError(f"give the verification method of {issuer} that signs the list")
+            method = verification_method or f"{issuer}#{issuer.removeprefix('did:key:')}"
+            # The UNIQUE constraint on url decides (for a concurrent writer too).
+            inserted = db.execute(
+                "INSERT INTO status_lists (url, issuer, purpose, size, key_file, verification_method, created, "
+                "status_size, messages, reference) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (url) DO NOTHING",
+                (url, issuer, purpose, size, _key_reference(key_file), method, format_datetime(self._clock()),
+                 status_size, json.dumps(texts) if texts is not None else None,
+                 json.dumps(references) if references else None),
+            )
+            if inserted.rowcount == 0:
+                raise RegistryConflict(f"a status list with URL {url} already exists")
+            detail = ""
+            if texts is not None:
+                detail = f", statusSize {status_size}: " + ", ".join(
+                    f"{status_hex(value)} {text}" for value, text in enumerate(texts))
+            if references:
+                detail += f"; statusReference {' '.join(references)}"
+            self._log("init", list_url=url, reason=f"{purpose} list of {size} entries for {issuer}{detail}")
         return self.status_list(url)
 
     def status_list(self, url: str) -> StatusList:
         """The list registered at ``url``."""
         row = self._db.execute(f"SELECT {_LIST_COLUMNS} FROM status_lists WHERE url = ?", (url,)).fetchone()
         if row is None:
-            raise RegistryNotFound(f"no status list {url} in the registry {self.path}")
+            raise RegistryNotFound(f"no status list {url} in the registry {self.location}")
         return StatusList._from_row(row)
 
     def status_lists(self, issuer: str | None = None) -> list[StatusList]:
@@ -501,31 +567,39 @@ class Registry:
             lists[status_list.purpose] = status_list  # the newest list per purpose
         entries = []
         with self._write() as db:
-            if db.execute("SELECT 1 FROM credentials WHERE id = ?", (credential_id,)).fetchone():
-                raise RegistryConflict(f"a credential with id {credential_id!r} is already in the registry",
-                                       code="duplicate_credential_id")
-            db.execute(
-                "INSERT INTO credentials (id, types, subject, issuer, issued, digest) VALUES (?, ?, ?, ?, ?, '')",
+            # The primary key decides (for a concurrent writer too).
+            reserved = db.execute(
+                "INSERT INTO credentials (id, types, subject, issuer, issued, digest) VALUES (?, ?, ?, ?, ?, '') "
+                "ON CONFLICT (id) DO NOTHING",
                 (credential_id, json.dumps(types_of(credential)), None, issuer, format_datetime(self._clock())),
             )
+            if reserved.rowcount == 0:
+                raise RegistryConflict(f"a credential with id {credential_id!r} is already in the registry",
+                                       code="duplicate_credential_id")
             # Revocation, then suspension (as before status messages), then message.
             for purpose, status_list in sorted(lists.items(), key=lambda item: PURPOSES.index(item[0])):
-                index = self._free_index(db, status_list)
-                db.execute("INSERT INTO entries (credential_id, list_id, idx) VALUES (?, ?, ?)",
-                           (credential_id, status_list.id, index))
+                index = self._free_index(db, status_list, credential_id)
                 entries.append(status_entry(status_list.url, index, purpose, status_size=status_list.status_size,
                                             messages=status_list.messages, reference=status_list.reference))
         return entries
 
-    def _free_index(self, db: sqlite3.Connection, status_list: StatusList) -> int:
-        used = db.execute("SELECT COUNT(*) FROM entries WHERE list_id = ?", (status_list.id,)).fetchone()[0]
-        if used >= status_list.size:
-            raise RegistryError(f"the status list {status_list.url} is full; create another with `vctrade status init`")
+    def _free_index(self, db: _Database, status_list: StatusList, credential_id: str) -> int:
+        """A random index of ``status_list`` not taken, given to ``credential_id``: the UNIQUE (list_id, idx)
+        constraint decides, so a concurrent writer (another PostgreSQL client) never gets the same one."""
+        tries = 0
         while True:
+            if tries % 64 == 0:  # then now and again: a list filled meanwhile says so rather than spin
+                used = db.execute("SELECT COUNT(*) FROM entries WHERE list_id = ?", (status_list.id,)).fetchone()[0]
+                if used >= status_list.size:
+                    raise RegistryError(f"the status list {status_list.url} is full; create another with "
+                                        "`vctrade status init`")
             index = secrets.randbelow(status_list.size)
-            taken = db.execute("SELECT 1 FROM entries WHERE list_id = ? AND idx = ?", (status_list.id, index)).fetchone()
-            if not taken:
+            inserted = db.execute("INSERT INTO entries (credential_id, list_id, idx) VALUES (?, ?, ?) "
+                                  "ON CONFLICT (list_id, idx) DO NOTHING", (credential_id, status_list.id, index))
+            if inserted.rowcount == 1:
                 return index
+            tries += 1
+            self.index_retries += 1
 
     def record(self, credential: dict[str, Any]) -> None:
         """Record a signed credential (its digest, subject and dates) and log its issuance."""
@@ -557,11 +631,11 @@ class Registry:
     def _entry(self, credential_id: str, purpose: str) -> tuple[int, str, int, int]:
         row = self._db.execute(
             "SELECT e.list_id, l.url, e.idx, e.status FROM entries e JOIN status_lists l ON l.id = e.list_id "
-            "WHERE e.credential_id = ? AND l.purpose = ?", (credential_id, purpose)).fetchone()
+            "WHERE e.credential_id = ? AND l.purpose = ?" + self._FOR_UPDATE, (credential_id, purpose)).fetchone()
         if row is None:
             known = self._db.execute("SELECT 1 FROM credentials WHERE id = ?", (credential_id,)).fetchone()
             if not known:
-                raise RegistryNotFound(f"no credential {credential_id} in the registry {self.path}")
+                raise RegistryNotFound(f"no credential {credential_id} in the registry {self.location}")
             raise RegistryNotFound(f"{credential_id} has no {purpose} status entry (it was issued without a {purpose} list)")
         list_id, url, index, status = row
         return int(list_id), str(url), int(index), int(status)
@@ -632,7 +706,7 @@ class Registry:
             "SELECT id, types, subject, issuer, valid_from, valid_until, issued, digest FROM credentials WHERE id = ?",
             (credential_id,)).fetchone()
         if row is None:
-            raise RegistryNotFound(f"no credential {credential_id} in the registry {self.path}")
+            raise RegistryNotFound(f"no credential {credential_id} in the registry {self.location}")
         keys = ("id", "types", "subject", "issuer", "validFrom", "validUntil", "issued", "digest")
         record: dict[str, Any] = dict(zip(keys, row))
         record["types"] = json.loads(record["types"])
@@ -666,12 +740,8 @@ class Registry:
         ``checkpoint`` — an entry's ``(seq, hash)`` noted earlier and kept elsewhere —
         must still be in the log: that catches a log rewritten whole, which a chain alone cannot.
         """
-        self._db.execute("BEGIN")  # one snapshot for the rows and the high-water mark
-        try:
-            found = self._first_break(checkpoint)
-        finally:
-            self._db.execute("COMMIT")
-        return found
+        with self._snapshot():  # one snapshot for the rows and the high-water mark
+            return self._first_break(checkpoint)
 
     def _first_break(self, checkpoint: tuple[int, str] | None) -> BrokenEntry | None:
         expected, prev = 1, GENESIS
@@ -714,19 +784,23 @@ class Registry:
 
         ``sign_list(unsigned_credential, status_list) -> signed_credential`` signs
         with the list's key; status changes are committed before this reads them.
+        Each list is read, signed and written holding the right to publish it (SQLite's
+        write lock; PostgreSQL's advisory lock of that list), so of two publishers the
+        one that writes last has read last: a list file never goes back to older bits.
         """
         site = Path(site)
         written = []
-        now = self._clock()
         for status_list in self.status_lists():
-            unsigned = status_list_credential(
-                status_list.url, status_list.issuer, status_list.purpose, self.bitstring(status_list),
-                valid_from=now, valid_until=now + lifetime,
-            )
-            signed = sign_list(unsigned, status_list)
             target = site / site_path(status_list.url)
-            write_public(target, json.dumps(signed, indent=2))
             with self._write() as db:
+                self._lock_list(status_list)
+                now = self._clock()
+                unsigned = status_list_credential(
+                    status_list.url, status_list.issuer, status_list.purpose, self.bitstring(status_list),
+                    valid_from=now, valid_until=now + lifetime,
+                )
+                signed = sign_list(unsigned, status_list)
+                write_public(target, json.dumps(signed, indent=2))
                 db.execute("UPDATE status_lists SET published = ? WHERE id = ?", (format_datetime(now), status_list.id))
                 self._log("publish", list_url=status_list.url, reason=str(target))
             written.append(target)

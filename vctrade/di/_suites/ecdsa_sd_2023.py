@@ -69,6 +69,8 @@ def _sign_p256(key: Key, data: bytes) -> bytes:
     """Deterministic ECDSA P-256 / SHA-256 (RFC 6979), IEEE P1363 ``r || s``."""
     if key.key_type != "P-256":
         raise SigningError(f"{NAME} signs with P-256 keys, not {key.key_type}")
+    if key.signer is not None:  # a key in an HSM signs there (randomized ECDSA: verifiers do not care)
+        return key.sign(data)
     private = ec.derive_private_key(int.from_bytes(key.private_bytes(), "big"), ec.SECP256R1())
     r, s = decode_dss_signature(private.sign(data, ec.ECDSA(hashes.SHA256(), deterministic_signing=True)))
     return r.to_bytes(32, "big") + s.to_bytes(32, "big")
