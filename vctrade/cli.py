@@ -384,6 +384,15 @@ ContextOption = Annotated[
     typer.Option("--context", help="Add a JSON-LD context: URL=FILE (never fetched from the network)."),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
+# What `verify` and `render` both take to verify a document.
+NowOption = Annotated[Optional[str], typer.Option(help="Verify as of this date-time (default: now).")]
+SkewOption = Annotated[int, typer.Option(help="Allowed clock skew in seconds.")]
+ChallengeOption = Annotated[Optional[str], typer.Option(
+    "--challenge", "--nonce", help="The challenge (SD-JWT key binding: nonce) a presentation must carry.")]
+DomainOption = Annotated[Optional[str], typer.Option(
+    "--domain", "--audience", help="The domain (SD-JWT key binding: audience) a presentation must carry.")]
+PolicyOption = Annotated[
+    list[Path], typer.Option("--policy", help="A trust policy (TOML); several combine, every rule must pass.")]
 OutputOption = Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to this file instead of stdout.")]
 PrivateHostsOption = Annotated[
     bool, typer.Option("--allow-private-hosts", help="Allow fetching from private, loopback or link-local addresses.")
@@ -797,15 +806,11 @@ def _exit_code(result: "VerificationResult") -> int:
 def verify_command(
     paths: Annotated[list[Path], typer.Argument(help="Credentials or presentations: files or folders (a batch).")],
     as_json: JsonOption = False,
-    now: Annotated[Optional[str], typer.Option(help="Verify as of this date-time (default: now).")] = None,
-    skew: Annotated[int, typer.Option(help="Allowed clock skew in seconds.")] = DEFAULT_SKEW_SECONDS,
-    challenge: Annotated[Optional[str], typer.Option(
-        "--challenge", "--nonce", help="The challenge (SD-JWT key binding: nonce) a presentation must carry.")] = None,
-    domain: Annotated[Optional[str], typer.Option(
-        "--domain", "--audience", help="The domain (SD-JWT key binding: audience) a presentation must carry.")] = None,
-    policies: Annotated[
-        list[Path], typer.Option("--policy", help="A trust policy (TOML); several combine, every rule must pass.")
-    ] = [],  # noqa: B006
+    now: NowOption = None,
+    skew: SkewOption = DEFAULT_SKEW_SECONDS,
+    challenge: ChallengeOption = None,
+    domain: DomainOption = None,
+    policies: PolicyOption = [],  # noqa: B006
     beside: Annotated[
         list[Path], typer.Option("--with", help="A credential given beside the document (e.g. the certifier's AEO).")
     ] = [],  # noqa: B006
@@ -1224,15 +1229,11 @@ def render_command(
         "--verify-url", help="The verifier page for the QR code, with {id}: https://verify.example/c/{id}.")] = None,
     template: Annotated[Optional[Path], typer.Option(
         "--template", help="The HTML template a credential's renderMethod names (used only if its digest matches).")] = None,
-    now: Annotated[Optional[str], typer.Option(help="Verify as of this date-time (default: now).")] = None,
-    skew: Annotated[int, typer.Option(help="Allowed clock skew in seconds.")] = DEFAULT_SKEW_SECONDS,
-    challenge: Annotated[Optional[str], typer.Option(
-        "--challenge", "--nonce", help="The challenge (SD-JWT key binding: nonce) a presentation must carry.")] = None,
-    domain: Annotated[Optional[str], typer.Option(
-        "--domain", "--audience", help="The domain (SD-JWT key binding: audience) a presentation must carry.")] = None,
-    policies: Annotated[
-        list[Path], typer.Option("--policy", help="A trust policy (TOML); several combine, every rule must pass.")
-    ] = [],  # noqa: B006
+    now: NowOption = None,
+    skew: SkewOption = DEFAULT_SKEW_SECONDS,
+    challenge: ChallengeOption = None,
+    domain: DomainOption = None,
+    policies: PolicyOption = [],  # noqa: B006
     beside: Annotated[
         list[Path], typer.Option("--with", help="A credential given beside the document (rendered after it).")
     ] = [],  # noqa: B006
