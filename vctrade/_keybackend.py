@@ -32,7 +32,7 @@ malformed URI; :class:`~vctrade.errors.UnsupportedError` (exit 2) for a key type
 Secrets (a PIN, credentials) come from the environment or files the environment names, never from the URI or the
 command line.
 
-vctrade wraps a signer in a :class:`~vctrade.Key` (``Key.load(uri)``), whose ``sign()`` calls it and checks each
+vctrade wraps a signer in a :class:`~vctrade.Key` (``Key.load(uri)``, ``Key.generate_in(uri, key_type)``), whose ``sign()`` calls it and checks each
 signature with the public key before it is used. There is no export path: ``private_bytes()``,
 ``to_jwk(private=True)``, ``to_pem(private=True)``, ``export()`` and ``save()`` refuse for such a key.
 
@@ -49,9 +49,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 from vctrade.errors import UnsupportedError
 
 if TYPE_CHECKING:
-    from vctrade._keys import Key, PublicKey
+    from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
-__all__ = ["KeySigner", "BACKENDS", "is_key_uri", "open_key", "generate_key"]
+__all__ = ["KeySigner", "BACKENDS", "is_key_uri", "open_signer", "generate_signer"]
 
 # URI scheme -> the module that implements it
 BACKENDS = {"pkcs11": "vctrade._pkcs11"}
@@ -67,7 +67,7 @@ class KeySigner(Protocol):
     @property
     def key_type(self) -> str: ...
 
-    def public_key(self) -> PublicKey: ...
+    def public_key(self) -> ed25519.Ed25519PublicKey | ec.EllipticCurvePublicKey: ...
 
     def sign(self, data: bytes) -> bytes: ...
 
@@ -88,15 +88,14 @@ def _module(uri: str) -> Any:
     return importlib.import_module(BACKENDS[scheme])
 
 
-def open_key(uri: str) -> Key:
-    """The key ``uri`` names, as a :class:`~vctrade.Key` that signs through its back-end."""
-    from vctrade._keys import Key
+def open_signer(uri: str) -> KeySigner:
+    """The key ``uri`` names, from its back-end (``Key.load(uri)`` wraps it in a :class:`~vctrade.Key`)."""
+    signer: KeySigner = _module(uri).open_key(uri)
+    return signer
 
-    return Key.from_signer(_module(uri).open_key(uri))
 
-
-def generate_key(uri: str, key_type: str) -> Key:
-    """A new key of ``key_type`` made inside the store ``uri`` names (the private key is never outside it)."""
-    from vctrade._keys import Key, normalize_key_type
-
-    return Key.from_signer(_module(uri).generate_key(uri, normalize_key_type(key_type)))
+def generate_signer(uri: str, key_type: str) -> KeySigner:
+    """A new key of ``key_type`` (vctrade's name for it) made inside the store ``uri`` names; the private key is
+    never outside it (``Key.generate_in(uri, key_type)`` wraps it)."""
+    signer: KeySigner = _module(uri).generate_key(uri, key_type)
+    return signer

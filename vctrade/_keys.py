@@ -95,6 +95,13 @@ class Key:
         self._signer = signer
 
     @classmethod
+    def generate_in(cls, uri: str, key_type: str) -> Key:
+        """A new key of ``key_type`` made inside the store a key URI names (``pkcs11:…``); it never leaves it."""
+        from vctrade._keybackend import generate_signer
+
+        return cls.from_signer(generate_signer(uri, normalize_key_type(key_type)))
+
+    @classmethod
     def from_signer(cls, signer: KeySigner) -> Key:
         """A key whose private half stays in its store (an HSM, a KMS): it signs through ``signer``."""
         key_type = normalize_key_type(signer.key_type)
@@ -247,10 +254,10 @@ class Key:
     def load(cls, path: str | os.PathLike[str], passphrase: str | None = None) -> Key:
         """Read a key file: JWK (plain or passphrase-encrypted), Multikey JSON or PEM; or open the key a key URI
         names (``pkcs11:token=CBP;object=cbp-2026``: it stays in its token)."""
-        from vctrade._keybackend import is_key_uri, open_key
+        from vctrade._keybackend import is_key_uri, open_signer
 
         if is_key_uri(os.fspath(path)):
-            return open_key(os.fspath(path))
+            return cls.from_signer(open_signer(os.fspath(path)))
         path = Path(path)
         try:
             data = path.read_bytes()

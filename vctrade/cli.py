@@ -336,12 +336,12 @@ def _load_key(path: Path, passphrase: str | None) -> "Key":
     """A key file (- for stdin); an encrypted one is opened with the passphrase given, or asked for on a terminal.
     A key URI (``pkcs11:token=…;object=…``) opens the key in its token (its PIN comes from the environment)."""
     from vctrade._batch import input_name, is_stdin, read_input
-    from vctrade._keybackend import is_key_uri, open_key
+    from vctrade._keybackend import is_key_uri
     from vctrade._keys import Key, is_encrypted_key
     from vctrade.errors import InvalidKey
 
     if is_key_uri(str(path)):
-        return open_key(str(path))
+        return Key.load(str(path))
     name = input_name(path)
     try:
         data = read_input(path)
@@ -483,14 +483,15 @@ def key_generate(
 
 
 def _generate_in_token(uri: str, key_type: str, output: Path | None, as_json: bool, passphrase: bool) -> None:
-    from vctrade._keybackend import generate_key, is_key_uri
+    from vctrade._keybackend import is_key_uri
+    from vctrade._keys import Key
 
     if output is not None or passphrase:
         raise InputError("--pkcs11 makes the key inside the token: no --output or passphrase (the token's PIN comes "
                          "from VCTRADE_PKCS11_PIN_FILE or VCTRADE_PKCS11_PIN)")
     if not is_key_uri(uri):
         raise InputError(f"--pkcs11 takes a pkcs11: URI (like 'pkcs11:token=CBP;object=cbp-2026'), not {uri!r}")
-    key = generate_key(uri, key_type)
+    key = Key.generate_in(uri, key_type)
     if as_json:
         _write_output(json.dumps({"uri": uri, "type": key.key_type, "did": key.did,
                                   "verificationMethod": key.did_key_verification_method}), None)

@@ -32,7 +32,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 from vctrade import Key, issue, verify
 from vctrade._encoding import b64url_decode, multibase_decode
-from vctrade._keybackend import generate_key, is_key_uri, open_key
+from vctrade._keybackend import is_key_uri
 from vctrade._pkcs11 import parse_uri
 from vctrade.errors import InvalidKey, SigningError, UnsupportedError
 
@@ -79,7 +79,7 @@ def token(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
 @pytest.fixture(scope="module")
 def keys(token: dict[str, str]) -> dict[str, Key]:
     """One key of each type, generated inside the token."""
-    return {kind: generate_key(f"pkcs11:token=CBP;object=test-{kind.lower()}", kind) for kind in ("Ed25519", "P-256", "P-384")}
+    return {kind: Key.generate_in(f"pkcs11:token=CBP;object=test-{kind.lower()}", kind) for kind in ("Ed25519", "P-256", "P-384")}
 
 
 def _cli(*args: str, env: dict[str, str], cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -185,7 +185,7 @@ def test_raw_signatures_check_with_the_public_key_alone(keys: dict[str, Key], ke
     for message in (b"", b"C-TPAT Tier 3", os.urandom(4096)):
         signature = key.sign(message)
         _check(_public_from_did(key.did_key_verification_method), signature, message)
-    assert key == open_key(f"pkcs11:token=CBP;object=test-{key_type.lower()}")  # found again by its label
+    assert key == Key.load(f"pkcs11:token=CBP;object=test-{key_type.lower()}")  # found again by its label
 
 
 def test_the_private_key_never_leaves_the_token(keys: dict[str, Key], tmp_path: Path) -> None:
@@ -205,15 +205,15 @@ def test_the_private_key_never_leaves_the_token(keys: dict[str, Key], tmp_path: 
 
 def test_missing_objects_and_tokens_and_refused_generation(token: dict[str, str]) -> None:
     with pytest.raises(InvalidKey, match="holds no private key with that object label") as raised:
-        open_key("pkcs11:token=CBP;object=no-such-key")
+        Key.load("pkcs11:token=CBP;object=no-such-key")
     assert raised.value.code == "key_not_found" and raised.value.exit_code == 2
     with pytest.raises(InvalidKey, match=r"no token matches \(tokens present: 'CBP'\)"):
-        open_key("pkcs11:token=CBX;object=test-ed25519")
-    generate_key("pkcs11:token=CBP;object=once", "Ed25519")
+        Key.load("pkcs11:token=CBX;object=test-ed25519")
+    Key.generate_in("pkcs11:token=CBP;object=once", "Ed25519")
     with pytest.raises(InvalidKey, match="already holds a key with that label"):
-        generate_key("pkcs11:token=CBP;object=once", "P-256")
+        Key.generate_in("pkcs11:token=CBP;object=once", "P-256")
     with pytest.raises(UnsupportedError, match="Ed25519, P-256 or P-384"):
-        generate_key("pkcs11:token=CBP;object=k1", "secp256k1")
+        Key.generate_in("pkcs11:token=CBP;object=k1", "secp256k1")
 
 
 def test_a_signature_the_public_key_does_not_verify_is_refused(keys: dict[str, Key]) -> None:

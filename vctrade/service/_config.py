@@ -76,7 +76,7 @@ from typing import Any
 from vctrade._http import FetchPolicy
 from vctrade._keys import Key
 from vctrade.errors import ConfigError, VctradeError
-from vctrade.service._oauth import SCOPE_TOKEN, check_secret_hash
+from vctrade.service._secrets import SCOPE_TOKEN, check_secret_hash
 from vctrade.trust import TrustPolicy
 
 __all__ = ["ClientConfig", "IssuerConfig", "ServiceConfig", "TokenEndpointConfig", "TraceabilityConfig"]

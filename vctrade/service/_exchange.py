@@ -54,7 +54,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Request
@@ -75,10 +75,8 @@ from vctrade.model._credentials import holder_id
 from vctrade.service._config import ServiceConfig
 from vctrade.service._oauth import Caller, scoped
 from vctrade.service._requests import read_json_object
+from vctrade.service._service import Service
 from vctrade.verification import verify, workflow_ids
-
-if TYPE_CHECKING:  # the service object is _app's; imported for its type only (no import cycle at run time)
-    from vctrade.service._app import Service
 
 __all__ = ["MAX_LIVE_CHALLENGES", "PROOF_TYPES", "SCHEMA_VERSION", "Challenge", "ChallengeRefused", "Exchange",
            "ExchangeStore", "Outcome", "StoreFull", "Submission", "exchange_routes", "verification_report"]

@@ -51,10 +51,11 @@ list is a 400 that says so. With a registry, every issued credential with an id 
 /credentials/status`` sets the values the body names in the organisation's lists (``"1"`` revokes or suspends,
 ``"0"`` lifts a suspension; a value already set is no change; revocation is final: 409) and republishes the lists,
 the organisation's as ``StatusList2021Credential`` (VC 1.1, signed with ``Ed25519Signature2018`` or
-``JsonWebSignature2020``), every other one as the root service publishes it (:func:`sign_status_list`); a list is also
+``JsonWebSignature2020``), every other one as the root service publishes it (:func:`organisation_list_signer`, installed on the service
+when the profile is mounted, so the root routes publish alike); a list is also
 published the first time a credential gets an entry in it. A credential the registry does not hold as the
 organisation's is a 404. The registry does not record a list's format: publish the organisation's lists through this
-profile (or with :func:`sign_status_list`), since another publisher writes them as Bitstring Status Lists, which its
+profile's service (whose publishing signs with :func:`organisation_list_signer`), since another publisher writes them as Bitstring Status Lists, which its
 StatusList2021 entries do not read.
 
 **Verifying.** The profile's schema again (``verifiableCredential`` a credential with a proof of one of the two
@@ -82,12 +83,11 @@ from __future__ import annotations
 import copy
 import dataclasses
 import math
-import os
 import re
 import uuid
 from collections.abc import Callable, Coroutine
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import unquote
 
 from anyio import CapacityLimiter, to_thread
@@ -116,7 +116,6 @@ from vctrade.errors import (
     UnsupportedError,
     VctradeError,
 )
-from vctrade.jsonld._jsonld import DocumentLoader
 from vctrade.model._credentials import (
     VC_V1_CONTEXT,
     data_model_version,
@@ -124,20 +123,17 @@ from vctrade.model._credentials import (
     parse_datetime,
     structure_problems,
 )
-from vctrade.service._app import http_status
 from vctrade.service._config import IssuerConfig, ServiceConfig, TraceabilityConfig
 from vctrade.service._exchange import exchange_routes, verification_report
 from vctrade.service._oauth import scoped
 from vctrade.service._requests import read_json_object
+from vctrade.service._service import ListSigner, Service, http_status
 from vctrade.status import Registry, StatusFiles, StatusList, StatusListSource
 from vctrade.status._registry import site_path
 from vctrade.verification import verify
 from vctrade.verification._formats import Format, detect
 
-if TYPE_CHECKING:  # the service object is _app's; imported for its type only
-    from vctrade.service._app import Service
-
-__all__ = ["traceability_router", "organisation_document", "sign_status_list", "STATUS_LIST_2021_CONTEXT"]
+__all__ = ["traceability_router", "organisation_document", "organisation_list_signer", "STATUS_LIST_2021_CONTEXT"]
 
 STATUS_LIST_2021_CONTEXT = "https://w3id.org/vc/status-list/2021/v1"
 _DID_CONTEXTS = ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/suites/jws-2020/v1"]
@@ -421,21 +417,20 @@ def _legacy_suite(key: Key) -> str:
     return "Ed25519Signature2018" if key.key_type == "Ed25519" else "JsonWebSignature2020"
 
 
-def sign_status_list(config: ServiceConfig, loader: DocumentLoader, unsigned: dict[str, Any],
-                     status_list: StatusList) -> dict[str, Any]:
-    """A status list signed for publication: the organisation's as a StatusList2021Credential signed with the
-    profile's suite, any other as the root service signs it (the issuer's key, its default suite).
-
-    ``unsigned`` is the registry's unsigned credential for ``status_list``.
-    """
-    by_did = {issuer.verification_method.split("#", 1)[0]: issuer for issuer in config.issuers.values()}
-    issuer = by_did.get(status_list.issuer)
-    key = issuer.key if issuer else Key.load(status_list.key_file, os.environ.get("VCTRADE_KEY_PASSPHRASE"))
+def organisation_list_signer(config: ServiceConfig, service: Service) -> ListSigner:
+    """How the service signs a status list once the profile is mounted: the organisation's as a
+    StatusList2021Credential signed with the profile's suite (what its StatusList2021 entries read), any other as
+    the service signs it (:meth:`Service.sign_list_as_issuer`)."""
     profile = config.traceability
-    if profile is not None and status_list.issuer == profile.did:
+
+    def sign_list(unsigned: dict[str, Any], status_list: StatusList) -> dict[str, Any]:
+        if profile is None or status_list.issuer != profile.did:
+            return service.sign_list_as_issuer(unsigned, status_list)
+        key = service.issuer(profile.issuer).key
         return sign(_statuslist2021_credential(unsigned), key, suite=_legacy_suite(key),
-                    verification_method=status_list.verification_method, loader=loader)
-    return sign(unsigned, key, verification_method=status_list.verification_method, loader=loader)
+                    verification_method=status_list.verification_method, loader=service.loader)
+
+    return sign_list
 
 
 # -- the profile -------------------------------------------------------------------------------------------------------
@@ -546,10 +541,9 @@ class _Profile:
 
     def _publish(self, registry: Registry) -> None:
         """Write every status list (the organisation's as StatusList2021) under the status site (checked set)."""
-        site, loader = self.config.status_site, self.service.loader
+        site = self.config.status_site
         assert site is not None
-        registry.publish(site, lambda unsigned, status_list: sign_status_list(self.config, loader, unsigned,
-                                                                              status_list))
+        registry.publish(site, self.service.sign_list)
 
     def change_status(self, body: dict[str, Any]) -> dict[str, Any]:
         """Set the status values a status update names, republish the lists; the entries as they now stand."""
@@ -637,6 +631,7 @@ def traceability_router(config: ServiceConfig, service: Service) -> APIRouter:
     if profile is None:
         raise ConfigError("the traceability profile needs [traceability] in the configuration")
     behaviour = _Profile(config, service, profile)
+    service.sign_list = organisation_list_signer(config, service)  # every publisher of the service signs alike
     retry_after = config.fetch.timeout
     router = APIRouter(prefix=profile.base_path, route_class=_profile_route_class(retry_after))
     limit = config.max_body_bytes

@@ -295,7 +295,9 @@ def _from_dict(data: dict[str, Any]) -> VerificationResult:
 
 def _render(document: dict[str, Any] | str, result: VerificationResult) -> tuple[str | None, str | None]:
     """The document rendered (with this verdict) by vctrade.render, or None and why it could not be."""
-    from vctrade.render import render_html  # Jinja2, segno and nh3 load with the first document rendered
+    from vctrade.render import (
+        render_html,  # Jinja2, segno and nh3 load with the first document rendered
+    )
 
     try:
         return render_html(document, result, verify_url=None), None

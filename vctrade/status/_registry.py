@@ -167,9 +167,13 @@ class _Database(Protocol):
     def close(self) -> None: ...
 
 
+# URL scheme -> (module, class) of the registry kept there; imported by name, only when such a URL is opened
+_DATABASE_BACKENDS = {scheme: ("vctrade.status._postgres", "PostgresRegistry") for scheme in ("postgresql", "postgres")}
+
+
 def is_database_url(location: object) -> bool:
     """Whether ``location`` names a PostgreSQL registry (``postgresql://…`` or ``postgres://…``), not a file."""
-    return isinstance(location, str) and location.split("://", 1)[0].lower() in ("postgresql", "postgres") \
+    return isinstance(location, str) and location.split("://", 1)[0].lower() in _DATABASE_BACKENDS \
         and "://" in location
 
 
@@ -320,9 +324,11 @@ class Registry:
 
     def __new__(cls, path: str | Path | None = None, *, clock: Any = _now) -> Registry:
         if cls is Registry and is_database_url(path):
-            from vctrade.status._postgres import PostgresRegistry
+            import importlib
 
-            return super().__new__(PostgresRegistry)
+            module, name = _DATABASE_BACKENDS[str(path).split("://", 1)[0].lower()]
+            backend: type[Registry] = getattr(importlib.import_module(module), name)
+            return super().__new__(backend)
         return super().__new__(cls)
 
     def __init__(self, path: str | Path | None = None, *, clock: Any = _now) -> None:

@@ -296,7 +296,7 @@ class ShipmentRule:
         return [Check(self.name, *outcome) for outcome in self.judge(shipment)]
 
 
-def run_rules(rules: Iterable[CrossDocumentRule], shipment: Shipment) -> list[Check]:
+def run_rules(rules: Iterable[CrossDocumentRule[Shipment]], shipment: Shipment) -> list[Check]:
     """Every rule's checks; a rule whose documents are absent is one ``documents_missing`` check, never an exception."""
     checks: list[Check] = []
     for rule in rules:

@@ -9,19 +9,20 @@ another is one :func:`register_workflow` call.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import Any, Protocol, TypeVar
 
 from vctrade._plugins import load_plugins
 from vctrade._result import Check
 from vctrade.errors import UnsupportedError
 
-if TYPE_CHECKING:
-    from vctrade.trade._crossdoc import Shipment
+# What a rule judges: the shipment model of the module that defines the rules (vctrade.trade._crossdoc's Shipment);
+# the registry needs no more of it than that.
+ShipmentT = TypeVar("ShipmentT", contravariant=True)
 
 __all__ = ["CrossDocumentRule", "Workflow", "register_workflow", "workflows", "get_workflow", "workflow_for_definition"]
 
 
-class CrossDocumentRule(Protocol):
+class CrossDocumentRule(Protocol[ShipmentT]):
     """One rule over a shipment's documents together."""
 
     @property
@@ -34,7 +35,7 @@ class CrossDocumentRule(Protocol):
         """The trade types (document kinds) the rule compares; without one of them it cannot decide."""
         ...
 
-    def evaluate(self, shipment: Shipment) -> list[Check]:
+    def evaluate(self, shipment: ShipmentT) -> list[Check]:
         """The rule's checks, given that every kind in ``needs`` is in the shipment."""
         ...
 
@@ -47,7 +48,7 @@ class Workflow:
     definition: str
     title: str
     documents: tuple[str, ...]
-    rules: tuple[CrossDocumentRule, ...]
+    rules: tuple[CrossDocumentRule[Any], ...]
 
 
 _workflows: dict[str, Workflow] = {}
